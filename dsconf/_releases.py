@@ -1,0 +1,94 @@
+"""The DeepSpeed releases dsconf resolves for, and how a target release is chosen."""
+
+from __future__ import annotations
+
+import warnings
+from functools import total_ordering
+from importlib import metadata
+
+SUPPORTED_TARGETS: tuple[str, ...] = ("0.7.7", "0.19.6", "0.19.8")
+NEWEST = SUPPORTED_TARGETS[-1]
+
+
+@total_ordering
+class Release:
+    """A DeepSpeed release number, ordered numerically (``0.7.7 < 0.19.6``)."""
+
+    __slots__ = ("text", "parts")
+
+    def __init__(self, text: str) -> None:
+        core = text.split("+")[0]
+        try:
+            self.parts = tuple(int(p) for p in core.split(".")[:3])
+        except ValueError as exc:
+            raise ValueError(f"not a DeepSpeed release number: {text!r}") from exc
+        self.text = ".".join(str(p) for p in self.parts)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            other = Release(other)
+        return isinstance(other, Release) and self.parts == other.parts
+
+    def __lt__(self, other: Release | str) -> bool:
+        if isinstance(other, str):
+            other = Release(other)
+        return self.parts < other.parts
+
+    def __hash__(self) -> int:
+        return hash(self.parts)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Release({self.text!r})"
+
+
+def installed_deepspeed_version() -> str | None:
+    """The installed deepspeed's version, read from package metadata (deepspeed is never imported)."""
+    try:
+        return metadata.version("deepspeed")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def choose_target(explicit: str | Release | None = None) -> tuple[Release, str]:
+    """Pick the target release: explicit > installed deepspeed (package metadata) > newest supported.
+
+    Returns the release and a short text naming where it came from.
+    """
+    if explicit is not None:
+        rel = explicit if isinstance(explicit, Release) else Release(str(explicit))
+        if rel.text not in SUPPORTED_TARGETS:
+            from .errors import DeepSpeedConfigError, Problem
+
+            raise DeepSpeedConfigError(
+                [
+                    Problem(
+                        "target",
+                        f"DeepSpeed {rel} is not a supported target",
+                        value=str(explicit),
+                        expected="one of " + ", ".join(SUPPORTED_TARGETS),
+                        code="bad_target",
+                    )
+                ]
+            )
+        return rel, "explicit"
+    installed = installed_deepspeed_version()
+    if installed is not None:
+        try:
+            rel = Release(installed)
+        except ValueError:
+            rel = None
+        if rel is not None:
+            if rel.text in SUPPORTED_TARGETS:
+                return rel, "installed deepspeed"
+            older = [Release(t) for t in SUPPORTED_TARGETS if Release(t) <= rel]
+            nearest = older[-1] if older else Release(SUPPORTED_TARGETS[0])
+            warnings.warn(
+                f"dsconf: installed deepspeed {installed} is not a supported target "
+                f"({', '.join(SUPPORTED_TARGETS)}); resolving as {nearest}. Pass target=... to choose.",
+                stacklevel=3,
+            )
+            return nearest, f"installed deepspeed {installed} (nearest supported)"
+    return Release(NEWEST), "newest supported (deepspeed not installed)"

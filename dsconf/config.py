@@ -1,0 +1,191 @@
+"""``DeepSpeedConfig``: a frozen, validated drop-in for ``deepspeed.runtime.config.DeepSpeedConfig``."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+from ._releases import SUPPORTED_TARGETS, Release
+from ._section import Dtype, Section, dump, materialize
+from .errors import DeepSpeedConfigError, Problem
+
+__all__ = ["DeepSpeedConfig", "DeepSpeedConfigError"]
+
+_BATCH = ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps")
+
+
+class DeepSpeedConfig:
+    """The resolved DeepSpeed config for one target release and world size.
+
+    Args:
+        config: a path (.json/.yaml/.yml), a dict, a DictConfig, a ``DeepSpeedSchema`` instance or base64 JSON.
+        mpu: a model-parallel unit; its ``get_data_parallel_world_size()`` gives the world size.
+        world_size: plan for this data-parallel size instead of discovering it.
+        target: the DeepSpeed release to resolve as (default: the installed one, else the newest supported).
+        strict: refuse settings DeepSpeed silently ignores (else they are warnings).
+        auto: values for ``"auto"`` placeholders, by dotted key path.
+    """
+
+    __slots__ = ("_attrs", "_data", "_target", "world_size_source", "warnings", "source", "migrations")
+
+    def __init__(
+        self,
+        config: Any,
+        mpu: Any = None,
+        *,
+        world_size: int | None = None,
+        target: str | Release | None = None,
+        strict: bool = False,
+        auto: Mapping[str, Any] | None = None,
+        mesh_device: Any = None,
+    ) -> None:
+        from .resolve import resolve_attrs
+
+        if mesh_device is not None and world_size is None:
+            raise DeepSpeedConfigError([Problem("", "mesh_device is not supported; pass world_size=...",
+                                                code="usage")])
+        ctx, data, source = resolve_attrs(config, world_size=world_size, mpu=mpu, target=target, strict=strict,
+                                          auto=auto)
+        set_ = object.__setattr__
+        set_(self, "_attrs", ctx.attrs)
+        set_(self, "_data", data)
+        set_(self, "_target", ctx.target)
+        set_(self, "world_size_source", source)
+        set_(self, "warnings", tuple(ctx.warnings))
+        set_(self, "source", getattr(config, "__fspath__", lambda: None)() or (config if isinstance(config, str)
+                                                                                  and os.path.exists(config) else None))
+        set_(self, "migrations", tuple(ctx.migrations))
+        if ctx.warnings:
+            import warnings as _w
+
+            for msg in ctx.warnings:
+                _w.warn(f"dsconf: {msg}", UserWarning, stacklevel=2)
+
+    # -- attribute access ----------------------------------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        attrs = object.__getattribute__(self, "_attrs")
+        if name in attrs:
+            return materialize(attrs[name])
+        if not name.startswith("_") and name in _all_release_attrs():
+            target = object.__getattribute__(self, "_target")
+            raise AttributeError(
+                f"'{name}' is not an attribute of DeepSpeed {target}'s DeepSpeedConfig "
+                f"(it exists in other releases; resolve with target=... to get it)"
+            )
+        raise AttributeError(f"DeepSpeedConfig has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("DeepSpeedConfig is frozen; build a new one from a changed dict")
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._attrs))
+
+    @property
+    def target(self) -> str:
+        return str(self._target)
+
+    @property
+    def global_rank(self) -> int:
+        return 0
+
+    def attribute_names(self) -> list[str]:
+        """The names the target release's own ``DeepSpeedConfig`` has (for this config)."""
+        return list(self._attrs)
+
+    # -- output --------------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A plain JSON-safe dict in the target's spelling, with the batch triple explicit."""
+        from ._migrate import target_spelling
+
+        out = copy.deepcopy(self._data)
+        elastic = isinstance(out.get("elasticity"), dict) and out["elasticity"].get("enabled") is True
+        for k in _BATCH:
+            out.pop(k, None)
+            if not elastic:
+                out[k] = _plain_number(self._attrs[k])
+        return target_spelling(out, self._target)
+
+    def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int = 2) -> str:
+        text = json.dumps(self.to_dict(), indent=indent, sort_keys=False) + "\n"
+        if path is not None:
+            atomic_write(path, text)
+        return text
+
+    def model_dump(self) -> dict[str, Any]:
+        """Every attribute as plain data (nested objects dumped, dtypes as strings)."""
+        return {k: dump(v) for k, v in self._attrs.items()}
+
+    # -- value semantics -----------------------------------------------------------------------------------
+    def _key(self) -> str:
+        return json.dumps([str(self._target), self.model_dump()], sort_keys=True, default=str)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DeepSpeedConfig):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        a = self._attrs
+        return (f"DeepSpeedConfig(target={self._target}, world_size={a.get('world_size')}, "
+                f"train_batch_size={a.get('train_batch_size')}, micro={a.get('train_micro_batch_size_per_gpu')}, "
+                f"gas={a.get('gradient_accumulation_steps')}, zero_stage={a.get('zero_optimization_stage')})")
+
+    def print(self, name: str = "DeepSpeedConfig") -> None:
+        print(f"{name}:")
+        for arg in sorted(self._attrs):
+            print(f"  {arg} {'.' * (29 - len(arg))} {self._attrs[arg]}")
+
+
+def _plain_number(v: Any) -> Any:
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def atomic_write(path: str | os.PathLike[str], text: str) -> None:
+    """Write via a temporary file in the same directory and rename: readers see the old or the new file."""
+    target = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(target))
+    fd, tmp = tempfile.mkstemp(prefix=".dsconf-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+_ALL: set[str] | None = None
+
+
+def _all_release_attrs() -> set[str]:
+    """Attribute names of every supported release (by resolving an empty-ish config for each)."""
+    global _ALL
+    if _ALL is None:
+        from .resolve import resolve_attrs
+
+        names: set[str] = set()
+        for t in SUPPORTED_TARGETS:
+            try:
+                ctx, _, _ = resolve_attrs({"train_batch_size": 1}, world_size=1, target=t)
+                names |= set(ctx.attrs)
+            except DeepSpeedConfigError:
+                pass
+        _ALL = names
+    return _ALL
+
+
+_ = (Dtype, Section)

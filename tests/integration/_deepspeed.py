@@ -1,0 +1,355 @@
+"""The real DeepSpeed, as the oracle of the differential tests.
+
+Everything that touches the installed ``deepspeed`` package lives here (and only here):
+
+* importing it (for 0.7.7 a stand-in ``torch._six`` module is placed in ``sys.modules`` first; modern torch
+  dropped that module and DeepSpeed 0.7.7 imports ``inf``, ``string_classes`` and ``int_classes`` from it);
+* :func:`evaluate` -- run ``deepspeed.runtime.config.DeepSpeedConfig`` for a chosen world size without starting
+  processes (``deepspeed.comm.get_rank`` / ``get_world_size`` are patched for the duration of the call);
+* :func:`canonical` -- DeepSpeed's (and dsconf's) attribute values as plain, comparable data;
+* :func:`compare` -- every attribute of a real ``DeepSpeedConfig`` against a dsconf config.
+
+Nothing here imports dsconf: the harness works against either object through attributes only.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import enum
+import logging
+import math
+import os
+import sys
+import types
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import PurePath
+from typing import Any
+
+__all__ = [
+    "DEEPSPEED_AVAILABLE",
+    "DS_VERSION",
+    "IMPORT_ERROR",
+    "IGNORED_ATTRIBUTES",
+    "Mismatch",
+    "Outcome",
+    "canonical",
+    "compare",
+    "evaluate",
+    "import_deepspeed",
+    "install_torch_six_shim",
+]
+
+#: attributes of DeepSpeed's config that do not come from the JSON (the raw dict itself, the process rank)
+IGNORED_ATTRIBUTES: frozenset[str] = frozenset({"_param_dict", "global_rank"})
+
+
+# --------------------------------------------------------------------------------------------------- import
+
+
+def install_torch_six_shim() -> None:
+    """Make ``import torch._six`` work again (removed from torch long ago; DeepSpeed 0.7.7 still imports it).
+
+    Test harness only: dsconf itself never needs it.
+    """
+    if "torch._six" in sys.modules:
+        return
+    shim = types.ModuleType("torch._six")
+    shim.inf = math.inf  # type: ignore[attr-defined]
+    shim.string_classes = (str, bytes)  # type: ignore[attr-defined]
+    shim.int_classes = (int,)  # type: ignore[attr-defined]
+    sys.modules["torch._six"] = shim
+    try:
+        import torch
+
+        if not hasattr(torch, "_six"):
+            torch._six = shim  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - torch is a dependency of deepspeed
+        pass
+
+
+def _installed_version() -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version("deepspeed")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _import() -> tuple[types.ModuleType | None, str | None]:
+    version = _installed_version()
+    if version is None:
+        return None, "deepspeed is not installed"
+    # DeepSpeed logs at INFO on import and for every config; keep test output readable.
+    os.environ.setdefault("DS_ACCELERATOR", "cpu")
+    if version.split(".")[:2] == ["0", "7"]:
+        install_torch_six_shim()
+    try:
+        import deepspeed
+        import deepspeed.comm
+        import deepspeed.runtime.config
+    except Exception as exc:  # noqa: BLE001 - any import failure means "no oracle"
+        return None, f"deepspeed {version} is installed but does not import: {type(exc).__name__}: {exc}"
+    try:
+        from deepspeed.utils import logger as ds_logger
+
+        ds_logger.setLevel(logging.ERROR)
+    except Exception:  # noqa: BLE001  # pragma: no cover
+        pass
+    return deepspeed, None
+
+
+_DEEPSPEED, IMPORT_ERROR = _import()
+DEEPSPEED_AVAILABLE: bool = _DEEPSPEED is not None
+#: the installed release (``deepspeed.__version__``), e.g. "0.19.8"; None when deepspeed is not importable
+DS_VERSION: str | None = str(_DEEPSPEED.__version__).split("+")[0] if _DEEPSPEED is not None else None
+
+
+def import_deepspeed() -> types.ModuleType:
+    """The imported deepspeed package (raises ImportError with the reason when there is none)."""
+    if _DEEPSPEED is None:
+        raise ImportError(IMPORT_ERROR)
+    return _DEEPSPEED
+
+
+# --------------------------------------------------------------------------------------------------- evaluate
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What real DeepSpeed made of one config at one world size."""
+
+    world_size: int
+    config: Any = None  #: the DeepSpeedConfig object when accepted
+    error_type: str | None = None  #: exception class name when rejected (raw crashes count as rejections)
+    error: str | None = None  #: exception message when rejected
+
+    @property
+    def accepted(self) -> bool:
+        return self.config is not None
+
+    @property
+    def rejected(self) -> bool:
+        return self.config is None
+
+    def describe(self) -> str:
+        if self.accepted:
+            return f"deepspeed {DS_VERSION} accepts (world_size={self.world_size})"
+        return f"deepspeed {DS_VERSION} rejects (world_size={self.world_size}): {self.error_type}: {self.error}"
+
+    def attributes(self) -> dict[str, Any]:
+        """Canonical values of every compared attribute (empty when rejected)."""
+        if self.config is None:
+            return {}
+        return {k: canonical(v) for k, v in sorted(vars(self.config).items()) if k not in IGNORED_ATTRIBUTES}
+
+
+@contextmanager
+def _patched_world(world_size: int, rank: int = 0) -> Iterator[None]:
+    """``deepspeed.comm.get_rank`` / ``get_world_size`` return ``rank`` / ``world_size`` inside the block."""
+    comm = import_deepspeed().comm
+    saved = {name: getattr(comm, name) for name in ("get_rank", "get_world_size")}
+    saved_env = os.environ.pop("DEEPSPEED_ELASTICITY_CONFIG", None)
+
+    def get_rank(*_args: Any, **_kwargs: Any) -> int:
+        return rank
+
+    def get_world_size(*_args: Any, **_kwargs: Any) -> int:
+        return world_size
+
+    comm.get_rank = get_rank
+    comm.get_world_size = get_world_size
+    try:
+        yield
+    finally:
+        for name, fn in saved.items():
+            setattr(comm, name, fn)
+        if saved_env is not None:
+            os.environ["DEEPSPEED_ELASTICITY_CONFIG"] = saved_env
+
+
+def evaluate(config: Mapping[str, Any] | str | os.PathLike[str], world_size: int, mpu: Any = None) -> Outcome:
+    """Run real ``DeepSpeedConfig`` on ``config`` as if ``world_size`` processes were running.
+
+    A dict is deep-copied first (DeepSpeed mutates nested dicts of its input); a path is handed over as a string so
+    DeepSpeed reads the file itself (strict JSON in 0.7.7, hjson in 0.19). Any exception -- DeepSpeed's own errors
+    and its raw crashes (KeyError, NameError, TypeError, ZeroDivisionError, AssertionError, ...) -- is a rejection.
+    """
+    from deepspeed.runtime.config import DeepSpeedConfig as RealConfig
+
+    arg: Any
+    if isinstance(config, Mapping):
+        arg = copy.deepcopy(dict(config))
+    elif isinstance(config, os.PathLike):
+        arg = os.fspath(config)
+    else:
+        arg = config
+    with _patched_world(world_size):
+        try:
+            real = RealConfig(arg, mpu=mpu)
+        except Exception as exc:  # noqa: BLE001 - pydantic, asserts, raw crashes: all of it is "rejects"
+            return Outcome(world_size=world_size, error_type=type(exc).__name__, error=str(exc))
+    return Outcome(world_size=world_size, config=real)
+
+
+# --------------------------------------------------------------------------------------------------- canonical
+
+
+def _is_torch_dtype(value: Any) -> bool:
+    mod = sys.modules.get("torch")
+    return mod is not None and isinstance(value, mod.dtype)
+
+
+def canonical(value: Any) -> Any:
+    """DeepSpeed's / dsconf's attribute values as plain data (dicts, lists, str, numbers, bool, None).
+
+    pydantic v2 models -> ``model_dump()``; pydantic v1 models -> ``.dict()``; dsconf sections -> ``model_dump()``;
+    DeepSpeed's plain config objects (``DeepSpeedConfigObject`` subclasses, 0.7.7's ``DeepSpeedMonitorConfig`` /
+    ``DeepSpeedCommsConfig``, ...) -> their ``vars()``; torch dtypes -> ``str`` ("torch.float16"); paths -> ``str``;
+    enums -> their value; tuples/sets -> lists. Applied recursively.
+    """
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, enum.Enum):
+        return canonical(value.value)
+    if _is_torch_dtype(value):
+        return str(value)
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [canonical(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted((canonical(v) for v in value), key=repr)
+    # dsconf's lazy dtype (dsconf._section.Dtype): its str() is the torch name
+    if type(value).__name__ == "Dtype" and type(value).__module__.startswith("dsconf"):
+        return str(value)
+    # pydantic v2 model, and dsconf's Section (same method name)
+    dump = getattr(value, "model_dump", None)
+    if callable(dump) and not isinstance(value, type):
+        return canonical(_v2_dump(value))
+    if isinstance(value, Mapping):
+        return {str(k): canonical(v) for k, v in value.items()}
+    # pydantic v1 model (DeepSpeed 0.7.7)
+    if _is_pydantic_v1_model(value):
+        return canonical(_v1_dump(value))
+    if hasattr(value, "__dict__") and not isinstance(value, type | types.ModuleType | types.FunctionType):
+        return {k: canonical(v) for k, v in vars(value).items() if not k.startswith("__")}
+    return repr(value)
+
+
+def _v2_dump(model: Any) -> Any:
+    """``model_dump()`` (which also carries computed fields), with the raw values of the instance dict on top.
+
+    The raw values keep nested models as models, so the recursion in :func:`canonical` sees them; and DeepSpeed
+    writes derived values straight into a model's ``__dict__`` (e.g. 0.19's ``offload_optimizer.pipeline``), which
+    ``model_dump()`` skips but the engine reads.
+    """
+    try:
+        dumped = model.model_dump()
+    except Exception:  # noqa: BLE001 - a model with a deleted (deprecated) field may not dump itself
+        dumped = {}
+    if not isinstance(dumped, dict):
+        return dumped
+    try:
+        raw = {k: v for k, v in vars(model).items() if not k.startswith("_")}
+    except TypeError:  # __slots__ objects (dsconf's Section) have no __dict__
+        raw = {}
+    return {**dumped, **raw}
+
+
+def _is_pydantic_v1_model(value: Any) -> bool:
+    return any(
+        c.__name__ == "BaseModel" and c.__module__.startswith("pydantic") for c in type(value).__mro__
+    ) and hasattr(value, "__fields__")
+
+
+def _v1_dump(model: Any) -> dict[str, Any]:
+    # ``.dict()`` walks ``__fields__``; DeepSpeed 0.7.7 ``delattr``s deprecated fields after migrating them, which
+    # makes ``.dict()`` fail -- then read the instance dict (where pydantic v1 keeps the values).
+    try:
+        return dict(model.dict())
+    except Exception:  # noqa: BLE001
+        return {k: v for k, v in vars(model).items() if not k.startswith("__")}
+
+
+# --------------------------------------------------------------------------------------------------- compare
+
+
+@dataclasses.dataclass(frozen=True)
+class Mismatch:
+    """One value that differs: ``path`` is the attribute name plus the key path inside it."""
+
+    path: str
+    dsconf: Any
+    deepspeed: Any
+
+    def __str__(self) -> str:
+        return f"{self.path}: dsconf={_show(self.dsconf)} deepspeed={_show(self.deepspeed)}"
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING: Any = _Missing()
+
+
+def _show(value: Any) -> str:
+    if value is MISSING:
+        return "<missing>"
+    text = f"{value!r} ({type(value).__name__})"
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _same_scalar(a: Any, b: Any) -> bool:
+    # bool is not a number here (True != 1), int vs float is a difference (DeepSpeed stores what it is given),
+    # NaN equals NaN.
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b)
+
+
+def _diff(path: str, a: Any, b: Any, out: list[Mismatch]) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b), key=str):
+            _diff(f"{path}.{key}", a.get(key, MISSING), b.get(key, MISSING), out)
+        return
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _diff(f"{path}[{i}]", x, y, out)
+        return
+    if not _same_scalar(a, b):
+        out.append(Mismatch(path, a, b))
+
+
+def compare(dsconf_obj: Any, ds_obj: Any) -> list[Mismatch]:
+    """Every attribute of the real DeepSpeedConfig ``ds_obj`` (except the raw dict and the rank) against ``dsconf_obj``.
+
+    Values are compared after :func:`canonical`, recursively, with exact types (``1`` != ``1.0`` != ``True``).
+    An attribute dsconf lacks (or cannot read) is a mismatch.
+    """
+    out: list[Mismatch] = []
+    for name in sorted(vars(ds_obj)):
+        if name in IGNORED_ATTRIBUTES:
+            continue
+        expected = canonical(getattr(ds_obj, name))
+        try:
+            got = canonical(getattr(dsconf_obj, name))
+        except Exception as exc:  # noqa: BLE001 - AttributeError or a "not in this target" error
+            got = MISSING
+            out.append(Mismatch(name, f"<{type(exc).__name__}: {exc}>", expected))
+            continue
+        _diff(name, got, expected, out)
+    return out
+
+
+def format_mismatches(mismatches: list[Mismatch], limit: int = 40) -> str:
+    lines = [f"  {m}" for m in mismatches[:limit]]
+    if len(mismatches) > limit:
+        lines.append(f"  ... and {len(mismatches) - limit} more")
+    return "\n".join(lines)
