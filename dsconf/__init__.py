@@ -12,6 +12,7 @@ from .config import DeepSpeedConfig
 from .errors import DeepSpeedConfigError, Problem
 from .load import load
 from .schema.root import DeepSpeedSchema, DsconfAppConfig
+from . import resolve as _resolver  # noqa: F401,I001  (loaded first: the function below must own the name)
 
 __all__ = [
     "SUPPORTED_TARGETS",

@@ -97,6 +97,8 @@ def migrate(data: dict[str, Any], target: Release, problems: Problems) -> list[M
         if not found or parent is None:
             continue
         new_last = rule.new.split(".")[-1]
+        if new_last in parent and parent[new_last] == value:
+            continue  # both spellings agree (a composed config carries both): nothing to migrate
         if new_last in parent:
             parent[rule.old.split(".")[-1]] = value  # keep the input as it was for the error
             problems.add(
@@ -129,7 +131,7 @@ def migrate(data: dict[str, Any], target: Release, problems: Problems) -> list[M
                 zero[flag] = value  # not a boolean: left for the type check to report
                 continue
             done.append(Migration(f"zero_optimization.{flag}", f"zero_optimization.{section}.device: cpu", True))
-        if "cpu_offload_use_pin_memory" in zero:
+        if zero.get("cpu_offload_use_pin_memory") is not None:
             done.append(Migration("zero_optimization.cpu_offload_use_pin_memory",
                                   "offload_param/offload_optimizer.pin_memory (DeepSpeed keeps the old key but "
                                   "never reads it)", True))

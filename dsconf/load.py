@@ -295,3 +295,31 @@ def load(source: Any, target: str | Release | None = None, problems: Problems | 
     loaded = Loaded(clean, rel, name, migrations, auto_paths)
     loaded.warnings = [m.message() for m in migrations if m.warn]
     return loaded
+
+
+def prune_defaults(data: dict[str, Any], spec: SectionSpec | None = None) -> dict[str, Any]:
+    """Drop values equal to the schema's own defaults: what a config composed from the schema carries implicitly.
+
+    A composed DictConfig holds every key of every section; resolving only what the user and the group options
+    chose lets each target release apply its own defaults (and keeps ``to_dict()`` short). Optional sections that
+    are present stay present (DeepSpeed reads some by presence); optimizer/scheduler params are kept whole.
+    """
+    spec = (spec or root_spec()).variant(data)
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        f = spec.lookup.get(k) if isinstance(k, str) else None
+        if f is None:
+            out[k] = v
+        elif f.section is not None and isinstance(v, dict):
+            sub = prune_defaults(v, f.section)
+            if sub or f.default is None:
+                out[k] = sub
+        elif f.variants is not None:
+            out[k] = v
+        elif v is None and (f.default is None or f.info.was):
+            continue
+        elif v == f.default and type(v) is type(f.default):
+            continue
+        else:
+            out[k] = v
+    return out

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from .._releases import Release, choose_target
 from ..errors import Problems
-from ..load import check, root_spec
+from ..load import check, prune_defaults, root_spec
 from ..load import Loaded as Loaded
 from .._migrate import migrate
 from .._read import read
@@ -40,8 +41,12 @@ def resolve_attrs(
 
     load_all()
     rel, _target_source = choose_target(target)
+    composed = type(config).__name__ == "DictConfig" or (dataclasses.is_dataclass(config)
+                                                         and not isinstance(config, type))
     data, name = read(config)
     data = copy.deepcopy(data)
+    if composed:
+        data = prune_defaults(data)
     for path, value in (auto or {}).items():
         _set_path(data, path, value)
     problems = Problems()

@@ -5,10 +5,11 @@ In 0.7.7 a monitor or ``comms_logger`` block counts as enabled by its mere *pres
 The monitor and comms_logger blocks are pydantic models in every supported release (unknown keys refused).
 """
 
+# ruff: noqa: UP006, UP007, UP045  (the schema spells types the way CONTRIBUTING-sections.md lists for OmegaConf 2.3)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional  # noqa: UP035  (OmegaConf 2.3 reads typing aliases)
+from typing import List, Optional  # noqa: UP035
 
 from ._field import key, section_meta
 
@@ -52,9 +53,7 @@ class CometConfig:
     __dsconf__ = section_meta(help="Comet monitor (needs the comet_ml package).", ds_checked="0.19.6")
 
     enabled: bool = key(False, help="Log training metrics to Comet.", ds_checked="0.19.6")
-    samples_log_interval: int = key(
-        100, help="Send metrics to Comet every this many samples.", ds_checked="0.19.6"
-    )
+    samples_log_interval: int = key(100, help="Send metrics to Comet every this many samples.", ds_checked="0.19.6")
     project: Optional[str] = key(None, help="Comet project (else COMET_PROJECT_NAME).", ds_checked="0.19.6")
     workspace: Optional[str] = key(None, help="Comet workspace (else COMET_WORKSPACE).", ds_checked="0.19.6")
     api_key: Optional[str] = key(None, help="Comet API key (else COMET_API_KEY).", ds_checked="0.19.6")
@@ -76,7 +75,9 @@ class CommsLoggerConfig:
 
     enabled: bool = key(False, help="Record communication operations.", ds_checked=_PYDANTIC)
     prof_all: bool = key(True, help="Profile every communication operation.", ds_checked=_PYDANTIC)
-    prof_ops: List[str] = key([], help="Names of the operations to profile when prof_all is false.", ds_checked=_PYDANTIC)
+    prof_ops: List[str] = key(
+        [], help="Names of the operations to profile when prof_all is false.", ds_checked=_PYDANTIC
+    )
     verbose: bool = key(False, help="Print every operation as it happens.", ds_checked=_PYDANTIC)
     debug: bool = key(False, help="Add the calling function's name to each record.", ds_checked=_PYDANTIC)
 
@@ -100,9 +101,7 @@ class FlopsProfilerConfig:
 class MonitoringFields:
     """Top-level keys of the monitoring family."""
 
-    tensorboard: Optional[TensorBoardConfig] = key(
-        None, help="TensorBoard monitor (0.7.7: present means enabled)."
-    )
+    tensorboard: Optional[TensorBoardConfig] = key(None, help="TensorBoard monitor (0.7.7: present means enabled).")
     wandb: Optional[WandbConfig] = key(None, help="Weights & Biases monitor (0.7.7: present means enabled).")
     csv_monitor: Optional[CSVMonitorConfig] = key(None, help="CSV monitor (0.7.7: present means enabled).")
     comet: Optional[CometConfig] = key(None, help="Comet monitor.", added="0.19.6")

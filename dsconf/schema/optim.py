@@ -246,77 +246,79 @@ class OptimizerConfig:
     legacy_fusion: bool = key(False, help="Use the legacy fused-Adam path of DeepSpeed's fp16 optimizer.")
 
 
-# Hydra group options (optimizer=adam ...): OptimizerConfig with the type set and the params typed.
+# Hydra group options (optimizer=adam ...): OptimizerConfig with the type set and the params typed. OmegaConf 2.3
+# merges such a node into a field typed Optional[OptimizerConfig]; a narrower params type is the point, hence the
+# ignore on each override (mypy sees an incompatible override).
 @dataclass
 class AdamOptimizer(OptimizerConfig):
     type: Optional[str] = key("Adam", help="DeepSpeed's Adam.")
-    params: AdamParams = key(help="Adam parameters.", factory=AdamParams)
+    params: AdamParams = key(help="Adam parameters.", factory=AdamParams)  # type: ignore[assignment]
 
 
 @dataclass
 class AdamWOptimizer(OptimizerConfig):
     type: Optional[str] = key("AdamW", help="DeepSpeed's AdamW.")
-    params: AdamParams = key(help="AdamW parameters.", factory=AdamParams)
+    params: AdamParams = key(help="AdamW parameters.", factory=AdamParams)  # type: ignore[assignment]
 
 
 @dataclass
 class AdagradOptimizer(OptimizerConfig):
     type: Optional[str] = key("Adagrad", help="DeepSpeed's Adagrad.")
-    params: AdagradParams = key(help="Adagrad parameters.", factory=AdagradParams)
+    params: AdagradParams = key(help="Adagrad parameters.", factory=AdagradParams)  # type: ignore[assignment]
 
 
 @dataclass
 class LambOptimizer(OptimizerConfig):
     type: Optional[str] = key("Lamb", help="DeepSpeed's FusedLamb.")
-    params: LambParams = key(help="LAMB parameters.", factory=LambParams)
+    params: LambParams = key(help="LAMB parameters.", factory=LambParams)  # type: ignore[assignment]
 
 
 @dataclass
 class OneBitAdamOptimizer(OptimizerConfig):
     type: Optional[str] = key("OneBitAdam", help="1-bit Adam.")
-    params: OneBitAdamParams = key(help="1-bit Adam parameters.", factory=OneBitAdamParams)
+    params: OneBitAdamParams = key(help="1-bit Adam parameters.", factory=OneBitAdamParams)  # type: ignore[assignment]
 
 
 @dataclass
 class OneBitLambOptimizer(OptimizerConfig):
     type: Optional[str] = key("OneBitLamb", help="1-bit LAMB.")
-    params: OneBitLambParams = key(help="1-bit LAMB parameters.", factory=OneBitLambParams)
+    params: OneBitLambParams = key(help="1-bit LAMB parameters.", factory=OneBitLambParams)  # type: ignore[assignment]
 
 
 @dataclass
 class ZeroOneAdamOptimizer(OptimizerConfig):
     type: Optional[str] = key("ZeroOneAdam", help="0/1 Adam.")
-    params: ZeroOneAdamParams = key(help="0/1 Adam parameters.", factory=ZeroOneAdamParams)
+    params: ZeroOneAdamParams = key(help="0/1 Adam parameters.", factory=ZeroOneAdamParams)  # type: ignore[assignment]
 
 
 @dataclass
 class LionOptimizer(OptimizerConfig):
     type: Optional[str] = key("Lion", help="DeepSpeed's Lion.")
-    params: LionParams = key(help="Lion parameters.", factory=LionParams)
+    params: LionParams = key(help="Lion parameters.", factory=LionParams)  # type: ignore[assignment]
 
 
 @dataclass
 class MuAdamOptimizer(OptimizerConfig):
     type: Optional[str] = key("MuAdam", help="mup.MuAdam.")
-    params: MuAdamParams = key(help="MuAdam parameters.", factory=MuAdamParams)
+    params: MuAdamParams = key(help="MuAdam parameters.", factory=MuAdamParams)  # type: ignore[assignment]
 
 
 @dataclass
 class MuAdamWOptimizer(OptimizerConfig):
     type: Optional[str] = key("MuAdamW", help="mup.MuAdamW.")
-    params: MuAdamWParams = key(help="MuAdamW parameters.", factory=MuAdamWParams)
+    params: MuAdamWParams = key(help="MuAdamW parameters.", factory=MuAdamWParams)  # type: ignore[assignment]
 
 
 @dataclass
 class MuSGDOptimizer(OptimizerConfig):
     type: Optional[str] = key("MuSGD", help="mup.MuSGD.")
-    params: MuSGDParams = key(help="MuSGD parameters.", factory=MuSGDParams)
+    params: MuSGDParams = key(help="MuSGD parameters.", factory=MuSGDParams)  # type: ignore[assignment]
 
 
 @dataclass
 class MuonOptimizer(OptimizerConfig):
     type: Optional[str] = key("Muon", help="DeepSpeed's Muon.")
-    params: MuonParams = key(help="Muon parameters.", factory=MuonParams)
+    params: MuonParams = key(help="Muon parameters.", factory=MuonParams)  # type: ignore[assignment]
 
 
 # -- scheduler params ----------------------------------------------------------------------------------------------
@@ -415,31 +417,31 @@ class SchedulerConfig:
 @dataclass
 class WarmupLRScheduler(SchedulerConfig):
     type: Optional[str] = key("WarmupLR", help="Warm-up, then constant.")
-    params: WarmupLRParams = key(help="WarmupLR parameters.", factory=WarmupLRParams)
+    params: WarmupLRParams = key(help="WarmupLR parameters.", factory=WarmupLRParams)  # type: ignore[assignment]
 
 
 @dataclass
 class WarmupDecayLRScheduler(SchedulerConfig):
     type: Optional[str] = key("WarmupDecayLR", help="Warm-up, then linear decay.")
-    params: WarmupDecayLRParams = key(help="WarmupDecayLR parameters.", factory=WarmupDecayLRParams)
+    params: WarmupDecayLRParams = key(help="WarmupDecayLR parameters.", factory=WarmupDecayLRParams)  # type: ignore[assignment]
 
 
 @dataclass
 class WarmupCosineLRScheduler(SchedulerConfig):
     type: Optional[str] = key("WarmupCosineLR", help="Warm-up, then cosine decay.")
-    params: WarmupCosineLRParams = key(help="WarmupCosineLR parameters.", factory=WarmupCosineLRParams)
+    params: WarmupCosineLRParams = key(help="WarmupCosineLR parameters.", factory=WarmupCosineLRParams)  # type: ignore[assignment]
 
 
 @dataclass
 class OneCycleScheduler(SchedulerConfig):
     type: Optional[str] = key("OneCycle", help="1-cycle policy.")
-    params: OneCycleParams = key(help="OneCycle parameters.", factory=OneCycleParams)
+    params: OneCycleParams = key(help="OneCycle parameters.", factory=OneCycleParams)  # type: ignore[assignment]
 
 
 @dataclass
 class LRRangeTestScheduler(SchedulerConfig):
     type: Optional[str] = key("LRRangeTest", help="Learning-rate range test.")
-    params: LRRangeTestParams = key(help="LRRangeTest parameters.", factory=LRRangeTestParams)
+    params: LRRangeTestParams = key(help="LRRangeTest parameters.", factory=LRRangeTestParams)  # type: ignore[assignment]
 
 
 # -- top level -----------------------------------------------------------------------------------------------------
@@ -447,7 +449,7 @@ class LRRangeTestScheduler(SchedulerConfig):
 
 @dataclass
 class OptimizationFields:
-    optimizer: Optional[OptimizerConfig] = key(None, help="The optimizer DeepSpeed builds (null: none or the client's).")
+    optimizer: Optional[OptimizerConfig] = key(None, help="The optimizer DeepSpeed builds (null: none/the client's).")
     scheduler: Optional[SchedulerConfig] = key(None, help="The learning-rate schedule DeepSpeed builds (null: none).")
     zero_allow_untested_optimizer: bool = key(
         False, help="Allow ZeRO with an optimizer DeepSpeed has not tested with it."

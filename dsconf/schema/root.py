@@ -6,21 +6,32 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ._field import key, section_meta
+from .compression import CompressionFields
 from .core import CoreFields
+from .data_efficiency import DataEfficiencyFields
+from .elasticity import ElasticityFields
+from .legacy import LegacyFields
+from .monitoring import MonitoringFields
+from .optim import OptimizationFields
 from .precision import PrecisionFields
+from .runtime import RuntimeFields
 from .zero import ZeroFields
 
-_MIXINS: list[type] = []
-try:  # the families below are filled in by their own modules
-    from .optim import OptimizationFields
 
-    _MIXINS.append(OptimizationFields)
-except ImportError:  # pragma: no cover
-    pass
-
-
+# Fields appear in reverse order of the bases: the batch triple first, the removed blocks last.
 @dataclass
-class DeepSpeedSchema(ZeroFields, PrecisionFields, CoreFields):
+class DeepSpeedSchema(
+    CompressionFields,
+    ElasticityFields,
+    LegacyFields,
+    DataEfficiencyFields,
+    RuntimeFields,
+    MonitoringFields,
+    OptimizationFields,
+    ZeroFields,
+    PrecisionFields,
+    CoreFields,
+):
     """Every key DeepSpeed's runtime config reads, across the supported releases."""
 
     __dsconf__ = section_meta(help="DeepSpeed runtime configuration (ds_config.json).")

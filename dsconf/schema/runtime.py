@@ -5,16 +5,18 @@ Most of these are plain dict lookups in DeepSpeed (any JSON value stored uncheck
 0.19.6 on (hybrid_engine, compile, timers.throughput, tensor_parallel, weight_quantization) say ``ds_checked``.
 """
 
+# ruff: noqa: UP006, UP007, UP045  (the schema spells types the way CONTRIBUTING-sections.md lists for OmegaConf 2.3)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Union  # noqa: UP035  (OmegaConf 2.3 reads typing aliases)
+from typing import Any, Dict, List, Optional, Union  # noqa: UP035
 
 from ._field import key, section_meta
 
 _MODEL = "0.19.6"  # first supported release where the section is a pydantic model (type-checked)
-# DeepSpeed's DtypeEnum spellings: data_types values are stored raw and converted with DtypeEnum at initialize.
-_DTYPES = (
+# DeepSpeed's DtypeEnum spellings. data_types values are stored raw and converted with DtypeEnum only at
+# initialize, so they are not `choices` (a parse-time check): the builder checks them as a deliberate stricter case.
+DTYPE_NAMES = (
     "fp16", "float16", "half", "torch.float16",
     "bf16", "bfloat16", "torch.bfloat16",
     "fp32", "float32", "float", "torch.float32",
@@ -22,19 +24,18 @@ _DTYPES = (
 )  # fmt: skip
 
 
+COMPILE_PASSES = ("z1", "z3", "autosp", "autotp")  # CompileConfig.passes: Literal[...] items (pydantic checks them)
+
+
 @dataclass
 class ActivationCheckpointingConfig:
     __dsconf__ = section_meta(help="Activation checkpointing (deepspeed.checkpointing).", constant="ACT_CHKPT")
 
     partition_activations: bool = key(False, help="Partition checkpointed activations across model-parallel ranks.")
-    contiguous_memory_optimization: bool = key(
-        False, help="Copy partitioned activations into one contiguous buffer."
-    )
+    contiguous_memory_optimization: bool = key(False, help="Copy partitioned activations into one contiguous buffer.")
     cpu_checkpointing: bool = key(False, help="Offload partitioned activations to CPU memory.")
     number_checkpoints: Optional[int] = key(None, help="Number of checkpoints, for the contiguous buffer size.")
-    synchronize_checkpoint_boundary: bool = key(
-        False, help="Synchronize the device at each checkpoint boundary."
-    )
+    synchronize_checkpoint_boundary: bool = key(False, help="Synchronize the device at each checkpoint boundary.")
     profile: bool = key(False, help="Time the forward and backward of each checkpoint.")
 
 
@@ -63,9 +64,7 @@ class CheckpointParallelWriteConfig:
 class CheckpointWriterConfig:
     __dsconf__ = section_meta(help="The fast checkpoint writer.")
 
-    type: str = key(
-        "FAST", help="Writer implementation.", choices=("MOCK", "PYTHON", "FAST"), normalize="upper"
-    )
+    type: str = key("FAST", help="Writer implementation.", choices=("MOCK", "PYTHON", "FAST"), normalize="upper")
     io_buffer_size: Union[int, float] = key(64 * 1024**2, help="Size of the I/O buffer in bytes.")
     io_buffer_double: bool = key(True, help="Double-buffer the I/O.")
     show_statistics: bool = key(False, help="Print I/O statistics.")
@@ -102,15 +101,12 @@ class CheckpointConfig:
 class DataTypesConfig:
     __dsconf__ = section_meta(help="Data types beside the precision mode.")
 
-    grad_accum_dtype: Optional[str] = key(
-        None, help="Data type of gradient accumulation (null: the model's).", choices=_DTYPES
-    )
+    grad_accum_dtype: Optional[str] = key(None, help="Data type of gradient accumulation (null: the model's).")
     param_dtype: Optional[str] = key(
-        None, help="Parameter data type; must agree with fp16/bf16 (null: from the precision mode).",
-        choices=_DTYPES, added="0.19.6",
-    )  # fmt: skip
+        None, help="Parameter data type; must agree with fp16/bf16 (null: from the precision mode).", added="0.19.6"
+    )
     buffer_dtype: Optional[str] = key(
-        None, help="Data type of module buffers (null: keep the loaded dtype).", choices=_DTYPES, added="0.19.6"
+        None, help="Data type of module buffers (null: keep the loaded dtype).", added="0.19.6"
     )
     # "auto" or a list of name patterns; DeepSpeed checks that itself (OmegaConf has no str|list union)
     keep_in_fp32_modules: Any = key(
@@ -122,7 +118,8 @@ class DataTypesConfig:
 class PipelineConfig:
     __dsconf__ = section_meta(help="Pipeline engine settings; DeepSpeed keeps every key given.", open=True)
 
-    stages: Union[int, str] = key("auto", help="Number of pipeline stages, or 'auto'.", choices=("auto",))
+    # an int or DeepSpeed's own "auto" (passed through, not a dsconf placeholder): OmegaConf has no int|str union
+    stages: Any = key("auto", help="Number of pipeline stages, or 'auto'.")
     partition: str = key("best", help="How layers are split across stages (parameters, uniform, type:...).")
     seed_layers: bool = key(False, help="Seed each layer's initialisation separately.")
     activation_checkpoint_interval: int = key(0, help="Checkpoint activations every this many layers (0: off).")
@@ -172,7 +169,7 @@ class CompileConfig:
     keep_int_input_tensors: bool = key(True, help="Keep real values of integer input tensors.", ds_checked=_MODEL)
     keep_all_input_tensors: bool = key(False, help="Keep real values of all input tensors.", ds_checked=_MODEL)
     passes: Optional[List[str]] = key(
-        None, help="Optimization passes to compose.", choices=("z1", "z3", "autosp", "autotp"), ds_checked=_MODEL
+        None, help="Optimization passes to compose: " + ", ".join(COMPILE_PASSES) + ".", ds_checked=_MODEL
     )
 
 
@@ -249,28 +246,23 @@ class ExpertParallelConfig:
     disable_triton_grouped_mm: bool = key(False, help="Do not use the Triton grouped GEMM.")
     route_norm: Optional[bool] = key(None, help="Normalize routing weights (null: from the preset).")
     route_scale: float = key(1.0, help="Scale of the routing weights.")
-    score_apply: str = key("auto", help="Apply scores before or after the experts.", choices=("auto", "pre", "post"))
+    # the choices below are checked only at initialize, and only when enabled: help text, not `choices`
+    score_apply: str = key("auto", help="Apply scores before or after the experts: auto, pre or post.")
     combine_impl: str = key(
-        "auto",
-        help="How expert outputs are combined.",
-        choices=("auto", "weighted_sum", "fused_weighted_sum", "legacy_bmm"),  # fused_weighted_sum: 0.19.8
+        "auto", help="How expert outputs are combined: auto, weighted_sum, fused_weighted_sum (0.19.8), legacy_bmm."
     )
-    row_weighting_impl: str = key(
-        "auto", help="Row weighting implementation.", choices=("auto", "eager", "fused"), added="0.19.8"
-    )
-    gate_up_impl: str = key(
-        "separate", help="Gate/up projection implementation.", choices=("separate", "fused"), added="0.19.8"
-    )
-    comm_backend: str = key("comm", help="All-to-all backend.", choices=("comm", "deepep"), added="0.19.8")
-    comm_num_sm: int = key(12, help="Streaming multiprocessors for DeepEP.", ge=1, added="0.19.8")
-    comm_qp_margin: int = key(4, help="DeepEP queue-pair margin.", ge=0, added="0.19.8")
-    comm_max_tokens_per_rank: int = key(0, help="Largest token count one rank routes (DeepEP).", ge=0, added="0.19.8")
-    num_expert_groups: Optional[int] = key(None, help="Expert groups of group-limited routing.", ge=1)
-    num_limited_groups: Optional[int] = key(None, help="Groups each token may route to.", ge=1)
-    score_func: str = key("auto", help="Router score function.", choices=("auto", "softmax", "sigmoid"))
-    top_k: Union[int, str] = key("auto", help="Experts per token, or 'auto'.", choices=("auto",))
+    row_weighting_impl: str = key("auto", help="Row weighting: auto, eager or fused.", added="0.19.8")
+    gate_up_impl: str = key("separate", help="Gate/up projections: separate or fused.", added="0.19.8")
+    comm_backend: str = key("comm", help="All-to-all backend: comm or deepep.", added="0.19.8")
+    comm_num_sm: int = key(12, help="Streaming multiprocessors for DeepEP.", added="0.19.8")
+    comm_qp_margin: int = key(4, help="DeepEP queue-pair margin.", added="0.19.8")
+    comm_max_tokens_per_rank: int = key(0, help="Largest token count one rank routes (DeepEP).", added="0.19.8")
+    num_expert_groups: Optional[int] = key(None, help="Expert groups of group-limited routing.")
+    num_limited_groups: Optional[int] = key(None, help="Groups each token may route to.")
+    score_func: str = key("auto", help="Router score function: auto, softmax or sigmoid.")
+    top_k: Any = key("auto", help="Experts per token, or 'auto' (from the model).")
     load_balance_coeff: Optional[float] = key(None, help="Unsupported; only null is accepted.")
-    routed_scaling_factor: Union[float, str] = key("auto", help="Routed scaling factor, or 'auto'.", choices=("auto",))
+    routed_scaling_factor: Any = key("auto", help="Routed scaling factor, or 'auto' (from the model).")
     expert_w1: Optional[str] = key(None, help="Name of the first expert weight.")
     expert_w2: Optional[str] = key(None, help="Name of the second expert weight.")
     # absent means "the preset's choice", null means "fused gate/up": the builder tells them apart

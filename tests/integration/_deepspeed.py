@@ -7,13 +7,15 @@ Everything that touches the installed ``deepspeed`` package lives here (and only
 * :func:`evaluate` -- run ``deepspeed.runtime.config.DeepSpeedConfig`` for a chosen world size without starting
   processes (``deepspeed.comm.get_rank`` / ``get_world_size`` are patched for the duration of the call);
 * :func:`canonical` -- DeepSpeed's (and dsconf's) attribute values as plain, comparable data;
-* :func:`compare` -- every attribute of a real ``DeepSpeedConfig`` against a dsconf config.
+* :func:`compare` -- every attribute of a real ``DeepSpeedConfig`` against a dsconf config;
+* :func:`differential` -- the four-way rule both the corpus test and the hypothesis property apply.
 
-Nothing here imports dsconf: the harness works against either object through attributes only.
+Only :func:`differential` imports dsconf (lazily); the rest works on either object through attributes.
 """
 
 from __future__ import annotations
 
+import collections
 import copy
 import dataclasses
 import enum
@@ -34,8 +36,10 @@ __all__ = [
     "IGNORED_ATTRIBUTES",
     "Mismatch",
     "Outcome",
+    "Verdict",
     "canonical",
     "compare",
+    "differential",
     "evaluate",
     "import_deepspeed",
     "install_torch_six_shim",
@@ -353,3 +357,164 @@ def format_mismatches(mismatches: list[Mismatch], limit: int = 40) -> str:
     if len(mismatches) > limit:
         lines.append(f"  ... and {len(mismatches) - limit} more")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------- the rule
+
+#: verdict kinds, in the words of the issue
+BOTH_ACCEPT = "both-accept"
+BOTH_REJECT = "both-reject"
+STRICTER = "stricter"  # dsconf refuses on purpose what DeepSpeed accepts at parse time
+MIGRATED = "migrated"  # dsconf migrates a legacy spelling the target DeepSpeed no longer reads
+
+
+@dataclasses.dataclass
+class Verdict:
+    """The result of one differential check. ``failures`` empty means the check passed."""
+
+    kind: str | None = None
+    failures: list[str] = dataclasses.field(default_factory=list)
+    reasons: list[str] = dataclasses.field(default_factory=list)  #: stricter reasons / migration warnings
+    ours: Any = None
+    real: Outcome | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def report(self) -> str:
+        return "\n".join(self.failures)
+
+
+def _label(source: Any) -> str:
+    if isinstance(source, str | os.PathLike):
+        return os.fspath(source)
+    text = repr(source)
+    return text if len(text) <= 400 else text[:397] + "..."
+
+
+def check_round_trip(ours: Any, world_size: int, target: str, verdict: Verdict) -> None:
+    """``to_dict()`` is JSON-safe, dsconf reads it back to an equal config, and real DeepSpeed resolves it the same."""
+    import json
+
+    import dsconf
+
+    try:
+        plain = ours.to_dict()
+        json.dumps(plain, allow_nan=False)
+    except Exception as exc:  # noqa: BLE001
+        verdict.failures.append(f"to_dict() is not plain JSON: {type(exc).__name__}: {exc}")
+        return
+    try:
+        again = dsconf.DeepSpeedConfig(copy.deepcopy(plain), world_size=world_size, target=target)
+    except Exception as exc:  # noqa: BLE001
+        verdict.failures.append(f"dsconf rejects its own to_dict() {plain!r}: {type(exc).__name__}: {exc}")
+        again = None
+    if again is not None and again != ours:
+        verdict.failures.append(f"dsconf.DeepSpeedConfig(to_dict()) != original for to_dict()={plain!r}")
+    real = evaluate(plain, world_size)
+    if real.rejected:
+        verdict.failures.append(f"real deepspeed rejects dsconf's to_dict() {plain!r}: {real.describe()}")
+        return
+    mismatches = compare(ours, real.config)
+    if mismatches:
+        verdict.failures.append(
+            f"real deepspeed resolves dsconf's to_dict() differently ({len(mismatches)} values):\n"
+            + format_mismatches(mismatches)
+        )
+
+
+def differential(source: Any, world_size: int, target: str, *, round_trip: bool = True) -> Verdict:
+    """dsconf vs real DeepSpeed on one config (dict or path) at one world size, by the four-way rule.
+
+    * both accept   -> every attribute equal (and, with ``round_trip``, :func:`check_round_trip`);
+    * both reject   -> fine;
+    * dsconf rejects, DeepSpeed accepts -> every problem must carry a ``stricter`` reason;
+    * dsconf accepts, DeepSpeed rejects -> only when dsconf migrated legacy keys (warnings) and real DeepSpeed
+      accepts ``to_dict()`` and resolves it to the same values.
+
+    dsconf raising anything but ``DeepSpeedConfigError`` is a failure (no raw crash may reach a user).
+    """
+    import dsconf
+
+    verdict = Verdict()
+    real = evaluate(source, world_size)
+    verdict.real = real
+    arg = copy.deepcopy(source) if isinstance(source, Mapping) else source
+    err: Exception | None = None
+    try:
+        ours = dsconf.DeepSpeedConfig(arg, world_size=world_size, target=target)
+    except dsconf.DeepSpeedConfigError as exc:
+        ours, err = None, exc
+    except Exception as exc:  # noqa: BLE001
+        verdict.failures.append(
+            f"dsconf raised {type(exc).__name__} (not DeepSpeedConfigError) for {_label(source)} "
+            f"at world_size={world_size}: {exc}\n  ({real.describe()})"
+        )
+        return verdict
+    verdict.ours = ours
+    where = f"{_label(source)} at world_size={world_size}, target={target}"
+
+    if ours is not None and real.accepted:
+        verdict.kind = BOTH_ACCEPT
+        mismatches = compare(ours, real.config)
+        if mismatches:
+            verdict.failures.append(
+                f"both accept {where}, but {len(mismatches)} values differ:\n" + format_mismatches(mismatches)
+            )
+        if round_trip:
+            check_round_trip(ours, world_size, target, verdict)
+    elif ours is None and real.rejected:
+        verdict.kind = BOTH_REJECT
+    elif ours is None:
+        assert err is not None
+        problems = list(getattr(err, "problems", ()))
+        verdict.reasons = [f"{p.path}: {p.stricter}" for p in problems if getattr(p, "stricter", None)]
+        if getattr(err, "only_stricter", False):
+            verdict.kind = STRICTER
+        else:
+            not_stricter = [p for p in problems if not getattr(p, "stricter", None)] or problems
+            verdict.failures.append(
+                f"dsconf rejects {where}, real deepspeed accepts it, and these problems carry no stricter reason:\n"
+                + "\n".join(f"  {p.render() if hasattr(p, 'render') else p}" for p in not_stricter)
+                + f"\n  (full error: {err})"
+            )
+    else:
+        warnings = list(getattr(ours, "warnings", []) or [])
+        verdict.reasons = warnings
+        if not warnings:
+            verdict.failures.append(
+                f"dsconf accepts {where} without migrating anything, but {real.describe()}"
+            )
+        else:
+            verdict.kind = MIGRATED
+            check_round_trip(ours, world_size, target, verdict)
+    return verdict
+
+
+# --------------------------------------------------------------------------------------------------- tally
+
+#: how many checks ended in each verdict kind, and why dsconf was stricter / what it migrated (for the summary)
+TALLY: collections.Counter[str] = collections.Counter()
+REASONS: collections.Counter[str] = collections.Counter()
+_summary_written = False
+
+
+def record(verdict: Verdict) -> None:
+    if verdict.kind is not None:
+        TALLY[verdict.kind] += 1
+    if verdict.kind in (STRICTER, MIGRATED):
+        for reason in verdict.reasons:
+            REASONS[f"{verdict.kind}: {reason}"] += 1
+
+
+def summary_lines() -> list[str]:
+    """Once per session: the verdict counts and the reasons (the conftests print this at the end)."""
+    global _summary_written
+    if _summary_written or not TALLY:
+        return []
+    _summary_written = True
+    lines = [f"dsconf vs deepspeed {DS_VERSION}: " + ", ".join(f"{k} {n}" for k, n in sorted(TALLY.items()))]
+    for reason, n in REASONS.most_common(30):
+        lines.append(f"  {n:6d} x {reason}")
+    return lines

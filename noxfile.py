@@ -1,0 +1,67 @@
+"""Sessions: tests (fast, no torch), deepspeed (the same plus differential tests, once per DeepSpeed release),
+lint, typecheck, train (the example app), bench.
+
+torch is always pinned to 2.13.0 (the CPU wheel on this machine); any other spec may pull a multi-GB CUDA build.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "deepspeed", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = False
+
+TORCH = "torch==2.13.0"
+RELEASES = ["0.19.8", "0.19.6", "0.7.7"]
+# 0.7.7 predates pydantic 2 and numpy 1.25's removals
+EXTRA_PINS = {"0.7.7": ["pydantic<2", "numpy<1.25"]}
+
+
+def install_deepspeed(session: nox.Session, release: str) -> None:
+    session.install(TORCH)
+    session.install("wheel", "numpy", "packaging", *EXTRA_PINS.get(release, []))
+    session.install("--no-build-isolation", f"deepspeed=={release}", env={"DS_BUILD_OPS": "0"})
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The fast suite: schema, loader, resolver, groups, CLI; no torch, no deepspeed."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "not deepspeed", "-q", *session.posargs)
+
+
+@nox.session
+@nox.parametrize("release", RELEASES)
+def deepspeed(session: nox.Session, release: str) -> None:
+    """Tests against real DeepSpeed `release` (differential tests; the training app with 0.19.8)."""
+    install_deepspeed(session, release)
+    session.install("-e", ".[test,launchers]")
+    session.run("pytest", "-m", "deepspeed", "-q", *session.posargs, env={"DS_ACCELERATOR": "cpu"})
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff")
+    session.run("ruff", "check", "dsconf", "tests", "train.py", "bench", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    session.install("-e", ".", "mypy", "types-PyYAML")
+    session.run("mypy", "dsconf")
+
+
+@nox.session
+def train(session: nox.Session) -> None:
+    """Set up torch + DeepSpeed 0.19.8 + dsconf and run the example app: `nox -s train -- zero=stage2`."""
+    install_deepspeed(session, "0.19.8")
+    session.install("-e", ".[launchers]")
+    session.run("python", "train.py", *session.posargs, env={"DS_ACCELERATOR": "cpu"})
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Side-by-side benchmarks against real DeepSpeed 0.19.8."""
+    install_deepspeed(session, "0.19.8")
+    session.install("-e", ".")
+    session.run("python", "-m", "bench", *session.posargs)

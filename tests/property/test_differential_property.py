@@ -1,0 +1,65 @@
+"""Hypothesis-driven differential tests: generated configs through dsconf and the installed real DeepSpeed.
+
+Same four-way rule as tests/integration/test_differential.py (see ``_deepspeed.differential``). Example counts come
+from the hypothesis profile (``HYPOTHESIS_PROFILE``: ci | long | dev, registered in tests/strategies.py): the cheap
+batch-math property runs 10,000 examples in ``ci``, the whole-config property 2,000; ``long`` runs 1,000,000 each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import _deepspeed as harness
+import strategies
+
+pytestmark = pytest.mark.deepspeed
+
+if not harness.DEEPSPEED_AVAILABLE:
+    pytest.skip(f"real deepspeed is not importable: {harness.IMPORT_ERROR}", allow_module_level=True)
+
+from dsconf._releases import SUPPORTED_TARGETS  # noqa: E402
+
+TARGET: str = harness.DS_VERSION or ""
+if TARGET not in SUPPORTED_TARGETS:
+    pytest.skip(
+        f"installed deepspeed {TARGET} is not a dsconf target ({', '.join(SUPPORTED_TARGETS)})",
+        allow_module_level=True,
+    )
+
+
+def _assert_agrees(config: dict[str, Any], world_size: int, *, round_trip: bool = True) -> harness.Verdict:
+    verdict = harness.differential(config, world_size, TARGET, round_trip=round_trip)
+    harness.record(verdict)
+    assert verdict.ok, verdict.report()
+    return verdict
+
+
+@settings(max_examples=strategies.examples("batch"))
+@given(config=strategies.batch_configs(), world_size=strategies.world_sizes())
+def test_batch_math_agrees(config: dict[str, Any], world_size: int) -> None:
+    """Any subset of (T, M, G) with any values, at any world size: same accept/reject, same resolved triple."""
+    _assert_agrees(config, world_size)
+
+
+@settings(max_examples=strategies.examples("batch") // 10)
+@given(case=strategies.consistent_batch_configs())
+def test_consistent_batch_math_is_accepted(case: tuple[dict[str, Any], int]) -> None:
+    """T = M * G * W with any subset of the three given: both accept, to the same values."""
+    config, world_size = case
+    verdict = _assert_agrees(config, world_size)
+    if "train_batch_size" in config or "train_micro_batch_size_per_gpu" in config:
+        # T alone: M = T // W, G = 1; M alone: T = M * W; every other subset pins all three -- all consistent
+        assert verdict.kind == harness.BOTH_ACCEPT, verdict.real.describe() if verdict.real else verdict
+    else:  # only G: "Either train_batch_size or train_micro_batch_size_per_gpu needs to be provided"
+        assert verdict.kind == harness.BOTH_REJECT
+
+
+@settings(max_examples=strategies.examples("config"))
+@given(config=strategies.configs(), world_size=st.sampled_from(strategies.WORLD_SIZES))
+def test_generated_configs_agree(config: dict[str, Any], world_size: int) -> None:
+    """Whole configs: precision, ZeRO stage/offload (incl. legacy forms), optimizer, scalars, unknown keys, "auto"."""
+    _assert_agrees(config, world_size)
