@@ -156,10 +156,11 @@ def register_configs() -> None:
                 # "none": the section is absent (DeepSpeed treats these sections by presence)
                 leaf = package.rsplit(".", 1)
                 cs.store(group=group, name=name, node={leaf[1]: None}, package=leaf[0], provider=PROVIDER)
-            elif isinstance(node, Precision):
-                # spans several sections of the root: stored as data (Hydra merges only subclasses of the
-                # destination's type); the destination's schema still type-checks every value
+            elif group in ("zero", "precision"):
+                # Stored as their data: OmegaConf 2.3 merges a structured node only into its own type or a base
+                # (precision spans several sections); the destination's schema type-checks every value all the same.
                 cs.store(group=group, name=name, node=_plain(node), package=package, provider=PROVIDER)
             else:
+                # typed subclasses (AdamOptimizer, BigBirdSparseAttention...): their own keys are type-checked
                 cs.store(group=group, name=name, node=node, package=package, provider=PROVIDER)
     _registered = True

@@ -51,6 +51,7 @@ class KeyInfo:
     ds_checked: str | None = None
     constant: str | None = None
     newest: Any = None  # set by key() for fields whose default changed across releases
+    integral: bool = False  # a float-typed field that holds an exact int (5e8 written in YAML/CLI)
 
 
 def changes_default(info: KeyInfo) -> bool:

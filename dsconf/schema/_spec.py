@@ -140,6 +140,8 @@ def section_spec(cls: type, path: str = "") -> SectionSpec:
         info: KeyInfo = f.metadata.get(META) or KeyInfo(help="")
         tp, optional = _unwrap_optional(hints[f.name])
         kind, intlike, enum_cls, item_kind, nested = _kind(tp)
+        if info.integral and kind == "float":
+            kind, intlike = "int", True
         fpath = f"{path}.{f.name}" if path else f.name
         if f.default is not dataclasses.MISSING:
             default = f.default

@@ -26,9 +26,13 @@ class OffloadParamConfig:
     device: OffloadDevice = key(OffloadDevice.none, help="Where parameters are offloaded.", ds_checked=_CHECKED)
     nvme_path: Optional[str] = key(None, help="NVMe directory for device=nvme.", ds_checked=_CHECKED)
     buffer_count: int = key(5, help="Number of parameter swap buffers.", ge=0, ds_checked=_CHECKED)
-    buffer_size: Union[int, float] = key(100_000_000, help="Size of each swap buffer.", ge=0, ds_checked=_CHECKED)
-    max_in_cpu: Union[int, float] = key(
-        1_000_000_000, help="Parameter elements kept in CPU memory with nvme offload.", ge=0, ds_checked=_CHECKED
+    # float-typed (integral=True): OmegaConf 2.3 cannot expand Union fields inside an Optional section
+    buffer_size: float = key(
+        100_000_000, help="Size of each swap buffer.", ge=0, ds_checked=_CHECKED, integral=True
+    )
+    max_in_cpu: float = key(
+        1_000_000_000, help="Parameter elements kept in CPU memory with nvme offload.", ge=0, ds_checked=_CHECKED,
+        integral=True,
     )
     pin_memory: Optional[bool] = key(
         True, help="Use page-locked CPU memory.", was=(("0.19.6", False),), ds_checked=_CHECKED
