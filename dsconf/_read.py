@@ -44,6 +44,7 @@ class _DuplicateKeys(ValueError):
 
 
 def parse_json_text(text: str, source: str | None) -> Any:
+    strict_error: json.JSONDecodeError | None = None
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates)
     except _DuplicateKeys as exc:
@@ -53,8 +54,8 @@ def parse_json_text(text: str, source: str | None) -> Any:
             code="duplicate_key",
             expected="each key once per object",
         ) from None
-    except json.JSONDecodeError as strict_error:
-        pass
+    except json.JSONDecodeError as exc:
+        strict_error = exc  # kept for the message: hjson's own is less precise
     except RecursionError:
         raise _fail("the JSON is nested too deeply", source) from None
     try:
@@ -68,8 +69,8 @@ def parse_json_text(text: str, source: str | None) -> Any:
     except RecursionError:
         raise _fail("the JSON is nested too deeply", source) from None
     except Exception as exc:  # hjson raises HjsonDecodeError (a ValueError) with line/column
-        raise _fail(f"not valid JSON: {strict_error.msg} at line {strict_error.lineno} column {strict_error.colno}",
-                    source, code="syntax") from exc
+        where = f"{strict_error.msg} at line {strict_error.lineno} column {strict_error.colno}" if strict_error else exc
+        raise _fail(f"not valid JSON: {where}", source, code="syntax") from None
 
 
 def parse_yaml_text(text: str, source: str | None) -> Any:
@@ -167,8 +168,8 @@ def read(source: Any) -> tuple[dict[str, Any], str | None]:
             data = OmegaConf.to_container(source, resolve=True, enum_to_str=True)
         except OmegaConfBaseException as exc:
             key = getattr(exc, "full_key", "") or ""
-            raise DeepSpeedConfigError([Problem(str(key), f"cannot be resolved: {exc.msg if hasattr(exc, 'msg') else exc}",
-                                                code="interpolation")]) from None
+            why = exc.msg if hasattr(exc, "msg") else exc
+            raise DeepSpeedConfigError([Problem(str(key), f"cannot be resolved: {why}", code="interpolation")]) from None
     elif dataclasses.is_dataclass(source) and not isinstance(source, type):
         data = plain(source)
     elif isinstance(source, Mapping):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from .schema import optim
-from .schema.legacy import AmpConfig, SparseAttentionConfig
 from .schema._field import key
+from .schema.legacy import AmpConfig, SparseAttentionConfig
 from .schema.precision import BF16Config, FP16Config
 from .schema.root import DsconfAppConfig
 from .schema.zero import OffloadDevice, OffloadOptimizerConfig, OffloadParamConfig, ZeroConfig

@@ -91,15 +91,15 @@ class _Checker:
                 self.problems.add(p, f"'{k}' sets the same key as '{f.name}'", code="duplicate_key",
                                   expected="one of the two spellings")
                 continue
+            if not f.known_in(self.target):
+                if v is None and not f.info.removed:
+                    continue
+                self._not_in_target(f, p, v, closed)  # DeepSpeed 0.19.7+ refuses removed blocks even as {} or null
+                continue
             if v is None and f.section is not None and f.default is None:
-                continue  # an absent optional section (a composed config holds None for it)
+                continue  # an absent optional section
             if v is None and f.info.was:
                 continue  # None: the target release's own default
-            if not f.known_in(self.target):
-                if self._is_default(v, f):
-                    continue  # a default from the schema (composed configs carry every key): harmless
-                self._not_in_target(f, p, v, closed)
-                continue
             out[f.name] = self.value(v, f, p, data)
         return out
 
@@ -189,7 +189,8 @@ class _Checker:
             if isinstance(v, bool) or not _is_number(v):
                 return self._type(p, v, f, checked, "a number")
             if not math.isfinite(v):
-                self.problems.add(p, "must be a finite number", value=v, code="range", stricter=None if checked else _LAX)
+                self.problems.add(p, "must be a finite number", value=v, code="range",
+                                  stricter=None if checked else _LAX)
                 return v
             v = self._bounds(v, f, p)
         elif kind == "str":
@@ -210,7 +211,8 @@ class _Checker:
         elif kind == "dict":
             if not isinstance(v, dict):
                 return self._type(p, v, f, checked, "an object")
-        if info.choices is not None and kind not in ("enum",):
+        literal_only = all(isinstance(c, str) for c in info.choices or ()) and not isinstance(v, str)
+        if info.choices is not None and kind not in ("enum", "list") and not (kind != "str" and literal_only):
             norm = v.lower() if (info.normalize == "lower" and isinstance(v, str)) else (
                 v.upper() if (info.normalize == "upper" and isinstance(v, str)) else v)
             if norm not in info.choices:
@@ -237,7 +239,8 @@ class _Checker:
 
     def _bounds(self, v: Any, f: FieldSpec, p: str) -> Any:
         info = f.info
-        for op, bound, text in (("ge", info.ge, ">="), ("gt", info.gt, ">"), ("le", info.le, "<="), ("lt", info.lt, "<")):
+        bounds = (("ge", info.ge, ">="), ("gt", info.gt, ">"), ("le", info.le, "<="), ("lt", info.lt, "<"))
+        for op, bound, text in bounds:
             if bound is None:
                 continue
             bad = (op == "ge" and v < bound) or (op == "gt" and v <= bound) or (op == "le" and v > bound) or (
@@ -311,14 +314,19 @@ def prune_defaults(data: dict[str, Any], spec: SectionSpec | None = None) -> dic
         if f is None:
             out[k] = v
         elif f.section is not None and isinstance(v, dict):
+            if getattr(f.section.cls, "__dsconf__", {}).get("passthrough"):
+                out[k] = v  # DeepSpeed hands these blocks on whole (amp, pld, curriculum): keep every key
+                continue
             sub = prune_defaults(v, f.section)
             if sub or f.default is None:
                 out[k] = sub
+        elif k == spec.discriminator:
+            out[k] = v  # the variant's own name (sparse_attention.mode) is what selects its keys
         elif f.variants is not None:
             out[k] = v
         elif v is None and (f.default is None or f.info.was):
             continue
-        elif v == f.default and type(v) is type(f.default):
+        elif v == f.default and (type(v) is type(f.default) or (f.intlike and isinstance(v, float))):
             continue
         else:
             out[k] = v

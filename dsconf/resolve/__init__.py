@@ -7,12 +7,12 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from .._releases import Release, choose_target
-from ..errors import Problems
-from ..load import check, prune_defaults, root_spec
-from ..load import Loaded as Loaded
 from .._migrate import migrate
 from .._read import read
+from .._releases import Release, choose_target
+from ..errors import Problems
+from ..load import Loaded as Loaded
+from ..load import check, prune_defaults, root_spec
 from ._context import BUILDERS, Ctx
 from .world import discover
 

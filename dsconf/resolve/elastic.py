@@ -69,7 +69,9 @@ class ElasticResult:
     micro_batch_size: int
 
 
-def parse(section: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple[ElasticParams | None, list[ElasticityProblem]]:
+def parse(
+    section: Mapping[str, Any], defaults: Mapping[str, Any]
+) -> tuple[ElasticParams | None, list[ElasticityProblem]]:
     """``ElasticityConfig(section)``: every check DeepSpeed makes, all problems at once (DeepSpeed stops at the first).
 
     ``defaults`` are the schema defaults by key (the builder reads them from the dataclass).
@@ -99,9 +101,7 @@ def parse(section: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple[Elas
         bad = "min_gpus" if min_gpus < 1 else "max_gpus"
         problems.append(_problem(bad, f"must be > 0 (min_gpus={min_gpus}, max_gpus={max_gpus})", "range", get(bad)))
     elif max_gpus < min_gpus:
-        problems.append(
-            _problem("min_gpus", f"cannot be greater than max_gpus ({max_gpus})", "conflict", min_gpus)
-        )
+        problems.append(_problem("min_gpus", f"cannot be greater than max_gpus ({max_gpus})", "conflict", min_gpus))
     for k in ("model_parallel_size", "num_gpus_per_node"):
         if get(k) < 1:
             problems.append(_problem(k, "cannot be less than 1", "range", get(k)))
@@ -259,7 +259,9 @@ def compute_elastic_config(params: ElasticParams, world_size: int, *, skip_over_
     try:
         version = float(params.version)
     except (TypeError, ValueError):
-        raise _problem("version", "is not a number; DeepSpeed crashes on float(version)", "ds_crash", params.version)
+        raise _problem(
+            "version", "is not a number; DeepSpeed crashes on float(version)", "ds_crash", params.version
+        ) from None
     mp = params.model_parallel_size
     if mp > 1 and version != 0.2:
         raise _problem(
@@ -270,8 +272,9 @@ def compute_elastic_config(params: ElasticParams, world_size: int, *, skip_over_
             mp,
         )
     if version > LATEST_VERSION:
-        raise _problem("version", f"DeepSpeed only implements elasticity up to version {LATEST_VERSION}", "range",
-                       params.version)  # fmt: skip
+        raise _problem(
+            "version", f"DeepSpeed only implements elasticity up to version {LATEST_VERSION}", "range", params.version
+        )
     if world_size <= 0:
         raise _problem("", "elastic training needs the world size; pass world_size=...", "missing")
     micro = list(params.micro_batch_sizes)
@@ -299,16 +302,17 @@ def compute_elastic_config(params: ElasticParams, world_size: int, *, skip_over_
             skip_over_max=skip_over_max,
         )
     else:
-        raise _problem("version", "DeepSpeed implements elasticity versions 0.1 and 0.2 only", "choices",
-                       params.version)  # fmt: skip
+        raise _problem(
+            "version", "DeepSpeed implements elasticity versions 0.1 and 0.2 only", "choices", params.version
+        )
     final = int(final)
     if valid is None:
         raise _no_valid_gpus()
     if world_size not in valid:
         raise _problem(
             "",
-            f"world size {world_size} is not one of the GPU counts this elastic config supports: {valid}. Run on "
-            "one of those, or change max_train_batch_size / micro_batch_sizes / min_gpus / max_gpus",
+            f"world size {world_size} is not one of the GPU counts this elastic config supports: {_show(valid)}. "
+            "Run on one of those, or change max_train_batch_size / micro_batch_sizes / min_gpus / max_gpus",
             "incompatible_world_size",
         )
     for mbsz in sorted(set(micro), reverse=True):
@@ -320,6 +324,12 @@ def compute_elastic_config(params: ElasticParams, world_size: int, *, skip_over_
         "conflict",
         micro,
     )
+
+
+def _show(counts: list[int], limit: int = 40) -> str:
+    if len(counts) <= limit:
+        return str(counts)
+    return f"[{', '.join(map(str, counts[:limit]))}, ...] ({len(counts)} counts)"
 
 
 def _no_valid_gpus() -> ElasticityProblem:

@@ -7,6 +7,7 @@ of user-chosen group names to :class:`CompressionGroup` entries whose ``params``
 those classes instead of the loader.
 """
 
+# ruff: noqa: UP006, UP007, UP045  (the schema spells types the way CONTRIBUTING-sections.md lists for OmegaConf 2.3)
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -90,9 +91,7 @@ class ActivationQuantizationShared:
 
     enabled: bool = key(False, help="Quantize activations during training.")
     quantization_type: str = key("symmetric", help="Quantization scheme.", choices=_QUANT_TYPES)
-    range_calibration: str = key(
-        "dynamic", help="How the activation range is found.", choices=("dynamic", "static")
-    )
+    range_calibration: str = key("dynamic", help="How the activation range is found.", choices=("dynamic", "static"))
     schedule_offset: int = key(1000, help="Training step at which quantization starts.")
 
 
@@ -198,7 +197,9 @@ class ChannelPruningConfig:
 @dataclass
 class LayerReductionConfig:
     # DeepSpeed copies every key of an enabled layer_reduction block into compression_config.
-    __dsconf__ = section_meta(help="Knowledge-distillation layer reduction (student keeps some teacher layers).", open=True)
+    __dsconf__ = section_meta(
+        help="Knowledge-distillation layer reduction (student keeps some teacher layers).", open=True
+    )
 
     enabled: bool = key(False, help="Reduce the number of layers.")
     keep_number_layer: Optional[int] = key(None, help="Layers the student keeps.")

@@ -6,6 +6,7 @@ All three are plain dict parsers in DeepSpeed (``runtime/data_pipeline/config.py
 or defaults are declared, so that a composed config does not hand DeepSpeed keys the user never set.
 """
 
+# ruff: noqa: UP006, UP007, UP045  (the schema spells types the way CONTRIBUTING-sections.md lists for OmegaConf 2.3)
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,9 +56,7 @@ class DataSamplingConfig:
     num_epochs: int = key(1000, help="Epochs the sampler plans for.")
     num_workers: int = key(0, help="Data loader worker processes.")
     pin_memory: bool = key(False, help="Pin data loader memory.")
-    curriculum_learning: CurriculumLearningConfig = key(
-        help="Curriculum learning.", factory=CurriculumLearningConfig
-    )
+    curriculum_learning: CurriculumLearningConfig = key(help="Curriculum learning.", factory=CurriculumLearningConfig)
     dynamic_batching: DynamicBatchingConfig = key(help="Dynamic batching.", factory=DynamicBatchingConfig)
 
 

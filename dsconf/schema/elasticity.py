@@ -6,6 +6,7 @@ Read by 0.7.7 and 0.19.6 (``deepspeed/elasticity/config.py``, a plain dict parse
 (``dsconf/resolve/sections/elasticity.py``) does the same, with the algorithm in ``dsconf/resolve/elastic.py``.
 """
 
+# ruff: noqa: UP006, UP007, UP045  (the schema spells types the way CONTRIBUTING-sections.md lists for OmegaConf 2.3)
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,9 +26,7 @@ class ElasticityConfig:
     max_train_batch_size: Union[int, float] = key(
         2000, help="Largest acceptable global batch size (required when enabled)."
     )
-    micro_batch_sizes: List[int] = key(
-        [2, 4, 6], help="Acceptable micro batch sizes per GPU (required when enabled)."
-    )
+    micro_batch_sizes: List[int] = key([2, 4, 6], help="Acceptable micro batch sizes per GPU (required when enabled).")
     min_gpus: int = key(1, help="Smallest GPU count to plan for.")
     max_gpus: int = key(10000, help="Largest GPU count to plan for.")
     min_time: int = key(0, help="Minutes a job runs before the scheduler may rescale it (0: unknown).")

@@ -2,18 +2,21 @@
 eigenvalue and quantize_training (0.19.7+ refuses a config that still has any of them).
 
 DeepSpeed parses all of these with plain ``dict.get``: unknown keys are ignored and values are not type-checked.
+``passthrough=True`` marks blocks DeepSpeed keeps as the user's dict (minus ``enabled``, which it pops without a
+default): a composed config must hand them over whole, defaults included.
 """
 
 # OmegaConf 2.3 needs typing.Optional/List, not PEP 604/585 spellings:
-# ruff: noqa: UP006, UP045
+# ruff: noqa: UP006, UP007, UP045
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional  # noqa: UP035
+from typing import Any, List, Optional  # noqa: UP035
 
 from ._field import key, section_meta
 
 _REMOVED = "0.19.7"
+_NOT_PASSED = " (null: not passed)"
 
 # -- sparse_attention ----------------------------------------------------------------------------------------------
 
@@ -104,16 +107,29 @@ SparseAttentionConfig.__dsconf__["variants"] = ("mode", SPARSE_ATTENTION_MODES)
 @dataclass
 class AmpConfig:
     __dsconf__ = section_meta(
-        help="NVIDIA Apex AMP; every key besides enabled is passed to apex.amp.initialize.", open=True, constant="AMP"
+        help="NVIDIA Apex AMP; every key besides enabled is passed to apex.amp.initialize.", open=True, constant="AMP",
+        passthrough=True
     )
 
     enabled: bool = key(False, help="Train with Apex AMP (needs apex).")
+    # apex.amp.initialize's JSON-expressible arguments, typed for Hydra (null: not passed, apex's default applies)
+    opt_level: Optional[str] = key(None, help="Apex optimization level O0-O3" + _NOT_PASSED)
+    # Any, not Union: OmegaConf 2.3 cannot expand a Union field inside an Optional section
+    loss_scale: Any = key(None, help='Static loss scale or "dynamic"' + _NOT_PASSED)
+    keep_batchnorm_fp32: Any = key(None, help="Keep batch-norm weights in fp32" + _NOT_PASSED)
+    master_weights: Optional[bool] = key(None, help="Keep fp32 master weights" + _NOT_PASSED)
+    patch_torch_functions: Optional[bool] = key(None, help="Patch torch functions to cast on the fly" + _NOT_PASSED)
+    min_loss_scale: Optional[float] = key(None, help="Floor of the dynamic loss scale" + _NOT_PASSED)
+    max_loss_scale: Optional[float] = key(None, help="Ceiling of the dynamic loss scale" + _NOT_PASSED)
+    num_losses: Optional[int] = key(None, help="Number of losses scaled separately" + _NOT_PASSED)
+    verbosity: Optional[int] = key(None, help="Apex logging verbosity" + _NOT_PASSED)
 
 
 @dataclass
 class ProgressiveLayerDropConfig:
     __dsconf__ = section_meta(
-        help="Progressive Layer Dropping: keep probability theta_t = (1-theta)e^(-gamma t)+theta.", constant="PLD"
+        help="Progressive Layer Dropping: keep probability theta_t = (1-theta)e^(-gamma t)+theta.", constant="PLD",
+        passthrough=True,
     )
 
     enabled: bool = key(False, help="Drop transformer layers progressively.")
@@ -144,7 +160,8 @@ CURRICULUM_SCHEDULE_TYPES: dict[str, Optional[str]] = {
 @dataclass
 class CurriculumLearningLegacyConfig:
     __dsconf__ = section_meta(
-        help="Legacy curriculum learning (since 0.19.7: data_efficiency.data_sampling).", constant="CURRICULUM"
+        help="Legacy curriculum learning (since 0.19.7: data_efficiency.data_sampling).", constant="CURRICULUM",
+        passthrough=True,
     )
 
     enabled: bool = key(False, help="Enable legacy curriculum learning.")

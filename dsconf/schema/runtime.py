@@ -57,7 +57,8 @@ class AioConfig:
 class CheckpointParallelWriteConfig:
     __dsconf__ = section_meta(help="Parallel checkpoint writing.")
 
-    pipeline_stage: bool = key(False, help="Write pipeline-stage checkpoints in parallel.")
+    # DeepSpeed checks `value in [True, False]` at parse time (so 1 and 0 pass there)
+    pipeline_stage: bool = key(False, help="Write pipeline-stage checkpoints in parallel.", ds_checked="0.7.7")
 
 
 @dataclass
@@ -201,10 +202,11 @@ class TPConfig:
 
 @dataclass
 class TensorParallelConfig:
+    """TPTrainingConfig. Its ``dtype`` field is no key: pydantic wants a torch.dtype object there, which JSON cannot
+    hold, so DeepSpeed's default (torch.float16) is all a config can give; the builder sets it."""
+
     __dsconf__ = section_meta(help="AutoTP tensor-parallel training (TPTrainingConfig).", ds_checked=_MODEL)
 
-    # pydantic wants a torch.dtype object here, which JSON cannot hold: the default is all a config can have
-    dtype: str = key("fp16", help="Model data type (fixed at torch.float16 from JSON).")
     autotp_size: int = key(0, help="AutoTP tensor-parallel size (0: off).", ds_checked=_MODEL)
     tp_overlap_comm: bool = key(False, help="Overlap all-reduce with computation.", ds_checked=_MODEL)
     vocab_parallel_lm_head: Optional[bool] = key(
@@ -265,8 +267,9 @@ class ExpertParallelConfig:
     routed_scaling_factor: Any = key("auto", help="Routed scaling factor, or 'auto' (from the model).")
     expert_w1: Optional[str] = key(None, help="Name of the first expert weight.")
     expert_w2: Optional[str] = key(None, help="Name of the second expert weight.")
-    # absent means "the preset's choice", null means "fused gate/up": the builder tells them apart
-    expert_w3: Optional[str] = key(None, help="Name of the third expert weight (null: fused gate/up).")
+    # DeepSpeed tells absent ("the preset's choice") from null ("fused gate/up"); a composed config holds null for
+    # every unset key, so here null means absent and only a name is passed on
+    expert_w3: Optional[str] = key(None, help="Name of the third expert weight (null: the preset's choice).")
     num_experts_attr: Optional[str] = key(None, help="Model config attribute holding the number of experts.")
     top_k_attr: Optional[str] = key(None, help="Model config attribute holding top-k.")
     has_shared_experts: Optional[bool] = key(None, help="The MoE layers have shared experts.")
@@ -285,6 +288,13 @@ class WeightQuantizationConfig:
     q_groups: int = key(1, help="Quantization groups.", ds_checked=_MODEL)
     quantized_initialization: Dict[str, Any] = key({}, help="Quantize at initialization.", ds_checked=_MODEL)
     post_init_quant: Dict[str, Any] = key({}, help="Quantize after initialization.", ds_checked=_MODEL)
+
+
+@dataclass
+class DataStatesConfig:
+    """Handed as-is to the datastates library (host_cache_size, parser_threads, ...): DeepSpeed keeps every key."""
+
+    __dsconf__ = section_meta(help="DataStates-LLM asynchronous checkpointing settings.", open=True)
 
 
 @dataclass
@@ -310,6 +320,6 @@ class RuntimeFields:
     weight_quantization: Optional[WeightQuantizationConfig] = key(
         None, help="Weight quantization (null/absent: off).", added="0.19.6"
     )
-    datastates_ckpt: Optional[Dict[str, Any]] = key(
+    datastates_ckpt: Optional[DataStatesConfig] = key(
         None, help="DataStates-LLM asynchronous checkpointing; present means enabled.", added="0.19.6"
     )

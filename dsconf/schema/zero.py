@@ -56,7 +56,9 @@ class OffloadOptimizerConfig:
         1.0, help="Fraction of optimizer state offloaded (partial offload needs stage 3).", ge=0, le=1,
         added="0.19.6", ds_checked=_CHECKED,
     )
-    super_offload: bool = key(False, help="SuperOffload: CPU optimizer pipelining.", added="0.19.6", ds_checked=_CHECKED)
+    super_offload: bool = key(
+        False, help="SuperOffload: CPU optimizer pipelining.", added="0.19.6", ds_checked=_CHECKED
+    )
     cpuadam_cores_perc: float = key(
         0.8, help="Share of CPU cores used by CPU Adam with super_offload.", ge=0, le=1,
         added="0.19.6", ds_checked=_CHECKED,
@@ -67,7 +69,9 @@ class OffloadOptimizerConfig:
 class ZenFlowConfig:
     __dsconf__ = section_meta(help="ZenFlow: stall-free offloaded training (ZeRO stage 1/2).", ds_checked=_CHECKED)
 
-    topk_ratio: float = key(0.1, help="Share of important gradients updated on the GPU.", gt=0, lt=1, ds_checked=_CHECKED)
+    topk_ratio: float = key(
+        0.1, help="Share of important gradients updated on the GPU.", gt=0, lt=1, ds_checked=_CHECKED
+    )
     select_strategy: str = key(
         "auto", help="When to reselect important channels.", choices=("auto", "step", "epoch"), ds_checked=_CHECKED
     )

@@ -21,9 +21,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import _deepspeed as harness
+import pytest
 
 pytestmark = pytest.mark.deepspeed
 
@@ -88,7 +87,7 @@ def test_corpus_is_there() -> None:
 def test_corpus_file(path: Path, world_size: int) -> None:
     """The file as users hand it over: a path (DeepSpeed reads it itself: strict JSON in 0.7.7, hjson in 0.19)."""
     verdict = _check(path, world_size)
-    assert verdict.ok, verdict.report()
+    harness.require(verdict)
 
 
 @pytest.mark.parametrize("path", [p for p in CORPUS if _strict_json(p) is not None], ids=_id)
@@ -97,7 +96,7 @@ def test_corpus_dict(path: Path) -> None:
     data = _strict_json(path)
     assert data is not None
     verdict = _check(data, 2)
-    assert verdict.ok, verdict.report()
+    harness.require(verdict)
 
 
 # ------------------------------------------------------------------------------------------------ mpu

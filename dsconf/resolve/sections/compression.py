@@ -85,8 +85,13 @@ def _sparse_shared(ctx: Ctx, path: str, shared: Any) -> dict[str, Any] | None:
     if out is None or shared is _ABSENT or out["method"] != _SNIP:
         return out
     if ctx.target < "0.19.6":
-        ctx.error(f"{path}.method", f"DeepSpeed {ctx.target} knows the methods l1 and topk only", value=_SNIP,
-                  expected="l1 or topk (snip_momentum needs DeepSpeed >= 0.19.6)", code="choices")  # fmt: skip
+        ctx.error(
+            f"{path}.method",
+            f"DeepSpeed {ctx.target} knows the methods l1 and topk only",
+            value=_SNIP,
+            expected="l1 or topk (snip_momentum needs DeepSpeed >= 0.19.6)",
+            code="choices",
+        )
         return out
     snip = _scalars(ctx, path, shared)
     for k in _SNIP_KEYS:
@@ -95,11 +100,17 @@ def _sparse_shared(ctx: Ctx, path: str, shared: Any) -> dict[str, Any] | None:
         out["schedule_offset_end"] = out["schedule_offset"]
     ratio = out["dense_ratio"]
     if not 0 < ratio < 1:
-        ctx.error(f"{path}.dense_ratio", "must lie strictly between 0 and 1", value=ratio, expected="0 < x < 1",
-                  code="range")  # fmt: skip
+        ctx.error(
+            f"{path}.dense_ratio", "must lie strictly between 0 and 1", value=ratio, expected="0 < x < 1", code="range"
+        )
     if out["schedule_offset"] > out["schedule_offset_end"]:
-        ctx.error(f"{path}.schedule_offset_end", "must not be before schedule_offset", value=out["schedule_offset_end"],
-                  expected=f">= {out['schedule_offset']}", code="range")  # fmt: skip
+        ctx.error(
+            f"{path}.schedule_offset_end",
+            "must not be before schedule_offset",
+            value=out["schedule_offset_end"],
+            expected=f">= {out['schedule_offset']}",
+            code="range",
+        )
     return out
 
 
@@ -108,11 +119,15 @@ def _head_shared(ctx: Ctx, path: str, shared: Any) -> dict[str, Any] | None:
     if out is None or shared is _ABSENT or not out["enabled"]:
         return out
     if "num_heads" not in shared:
-        ctx.error(f"{path}.num_heads", "is required when head pruning is enabled; give the heads per layer",
-                  code="missing")  # fmt: skip
+        ctx.error(
+            f"{path}.num_heads", "is required when head pruning is enabled; give the heads per layer", code="missing"
+        )
     elif shared["num_heads"] is None:
-        ctx.stricter(f"{path}.num_heads", "is null but head pruning needs the heads per layer",
-                     reason="DeepSpeed only checks that the key exists; the engine fails later")  # fmt: skip
+        ctx.stricter(
+            f"{path}.num_heads",
+            "is null but head pruning needs the heads per layer",
+            reason="DeepSpeed only checks that the key exists; the engine fails later",
+        )
     out["num_heads"] = shared.get("num_heads")
     return out
 
@@ -185,11 +200,15 @@ def _technique(ctx: Ctx, name: str, section: Any) -> dict[str, Any]:
     gpath = f"{path}.different_groups"
     if groups is _ABSENT:
         # 0.19.6 lets snip_momentum go without groups (then still fails on the missing key below).
-        snip = name == "sparse_pruning" and bool(shared) and shared.get("method") == _SNIP and ctx.target >= "0.19.6"
+        method = shared.get("method") if shared else None
+        snip = name == "sparse_pruning" and method == _SNIP and ctx.target >= "0.19.6"
         needs = bool(shared and shared["enabled"]) and not snip
         if needs:
-            ctx.error(gpath, f"{name} is enabled, so different_groups must be given (the groups it applies to)",
-                      code="missing")  # fmt: skip
+            ctx.error(
+                gpath,
+                f"{name} is enabled, so different_groups must be given (the groups it applies to)",
+                code="missing",
+            )
         else:
             _crash(ctx, gpath, f"a {name} block without different_groups raises KeyError; add different_groups: {{}}")
         groups_out: dict[str, Any] = {}

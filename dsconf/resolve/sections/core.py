@@ -36,7 +36,6 @@ def scalars(ctx: Ctx) -> dict[str, Any]:
         "prescale_gradients": ctx.value("prescale_gradients"),
         "gradient_predivide_factor": ctx.value("gradient_predivide_factor"),
         "gradient_clipping": ctx.value("gradient_clipping"),
-        "wall_clock_breakdown": ctx.value("wall_clock_breakdown"),
         "memory_breakdown": ctx.value("memory_breakdown"),
         "dataloader_drop_last": ctx.value("dataloader_drop_last"),
     }
@@ -52,6 +51,13 @@ def scalars(ctx: Ctx) -> dict[str, Any]:
         out["graph_harvesting"] = ctx.value("graph_harvesting")
     if t >= V0198:
         out["disable_python_gc"] = ctx.value("disable_python_gc")
+    if t >= V0196 and out["gradient_allreduce_op"] == "sum":
+        for cond, what in ((ctx.value("zero_optimization.stage") == 3, "ZeRO stage 3"),
+                           (ctx.raw("zero_optimization.zenflow") is not None, "ZenFlow"),
+                           (t >= V0198 and ctx.value("compile.deepcompile") is True, "DeepCompile")):
+            if cond:
+                ctx.error("gradient_allreduce_op", f"'sum' is not supported with {what}", value="sum",
+                          expected='"mean"', code="conflict")
     vocab = ctx.value("vocabulary_size")
     if vocab and vocab % 8 != 0:
         ctx.warn(f"vocabulary_size {vocab} is not a multiple of 8; tensor-core utilization may suffer")
@@ -60,6 +66,8 @@ def scalars(ctx: Ctx) -> dict[str, Any]:
 
 @builder(order=11)
 def batch(ctx: Ctx) -> dict[str, Any]:
+    if ctx.attrs.get("elasticity_enabled") and ctx.problems:
+        return {"world_size": ctx.world_size}  # elasticity already said why there is no batch
     return fill_batch(ctx)
 
 
@@ -166,7 +174,8 @@ def zero(ctx: Ctx) -> dict[str, Any]:
         z["overlap_comm"] = stage == 3
     for off in ("offload_param", "offload_optimizer"):
         sub = z.get(off)
-        if sub is not None and t < V0196 and off == "offload_optimizer":
+        if sub is not None and off == "offload_optimizer":
+            # derived by DeepSpeed's validator (0.7.7: a field; 0.19: written into the model's __dict__)
             sub["pipeline"] = bool(sub["pipeline_read"] or sub["pipeline_write"])
     opt = z.get("offload_optimizer")
     if t >= V0196:

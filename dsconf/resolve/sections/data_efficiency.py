@@ -18,8 +18,12 @@ _DE = "data_efficiency"
 
 
 def _crash(ctx: Ctx, path: str, value: Any) -> None:
-    ctx.error(path, f"DeepSpeed {ctx.target} crashes on this block unless it is a mapping (remove it for defaults)",
-              value=value, code="ds_crash")  # fmt: skip
+    ctx.error(
+        path,
+        f"DeepSpeed {ctx.target} crashes on this block unless it is a mapping (remove it for defaults)",
+        value=value,
+        code="ds_crash",
+    )
 
 
 def _block(ctx: Ctx, parent: dict[str, Any], name: str, path: str) -> dict[str, Any] | None:
@@ -40,11 +44,13 @@ def _curriculum(ctx: Ctx, block: dict[str, Any], path: str) -> dict[str, Any]:
     out: dict[str, Any] = {"enabled": enabled}
     if enabled:
         if "curriculum_metrics" not in block:
-            ctx.error(f"{path}.curriculum_metrics", "is required when curriculum learning is enabled",
-                      code="missing")  # fmt: skip
+            ctx.error(f"{path}.curriculum_metrics", "is required when curriculum learning is enabled", code="missing")
         elif block["curriculum_metrics"] is None:
-            ctx.stricter(f"{path}.curriculum_metrics", "is null but curriculum learning needs its metrics",
-                         reason="DeepSpeed only checks that the key exists; the data sampler fails later")  # fmt: skip
+            ctx.stricter(
+                f"{path}.curriculum_metrics",
+                "is null but curriculum learning needs its metrics",
+                reason="DeepSpeed only checks that the key exists; the data sampler fails later",
+            )
         out.update({k: v for k, v in block.items() if k != "enabled"})
     return out
 
@@ -54,8 +60,13 @@ def _as_int(ctx: Ctx, path: str, value: Any) -> Any:
     try:
         return int(value)
     except (TypeError, ValueError):
-        ctx.error(path, f"DeepSpeed {ctx.target} applies int() to this value and crashes", value=value,
-                  expected="an integer", code="ds_crash")  # fmt: skip
+        ctx.error(
+            path,
+            f"DeepSpeed {ctx.target} applies int() to this value and crashes",
+            value=value,
+            expected="an integer",
+            code="ds_crash",
+        )
         return value
 
 
@@ -65,8 +76,9 @@ def _dynamic_batching(ctx: Ctx, block: dict[str, Any], path: str) -> dict[str, A
     out["lr_scaling_method"] = str(_get(ctx, block, path, "lr_scaling_method"))
     out["min_batch_size"] = _as_int(ctx, f"{path}.min_batch_size", _get(ctx, block, path, "min_batch_size"))
     # max_batch_size / max_tokens are not schema fields (copied as given); DeepSpeed defaults the first to None.
-    out["max_batch_size"] = _as_int(ctx, f"{path}.max_batch_size", block["max_batch_size"]) if (
-        "max_batch_size" in block) else None  # fmt: skip
+    out["max_batch_size"] = (
+        _as_int(ctx, f"{path}.max_batch_size", block["max_batch_size"]) if ("max_batch_size" in block) else None
+    )
     out["sequence_picking_order"] = str(_get(ctx, block, path, "sequence_picking_order"))
     if out["enabled"]:
         if "max_tokens" not in block:
@@ -135,8 +147,7 @@ def autotuning(ctx: Ctx) -> dict[str, Any]:
     dump = ctx.dump("autotuning")
     for k in ("results_dir", "exps_dir"):
         if not dump[k]:
-            ctx.error(f"autotuning.{k}", "cannot be empty", value=dump[k], expected="a directory name",
-                      code="range")  # fmt: skip
+            ctx.error(f"autotuning.{k}", "cannot be empty", value=dump[k], expected="a directory name", code="range")
     # Attributes of DeepSpeedAutotuningConfig that no JSON key sets (the autotuner fills them in).
     dump["start_step"] = None
     dump["end_step"] = None

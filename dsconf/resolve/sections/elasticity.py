@@ -46,8 +46,12 @@ def elasticity(ctx: Ctx) -> dict[str, Any]:
     if section is _ABSENT:
         return {"elasticity_enabled": False}
     if not isinstance(section, dict):
-        ctx.error(_SECTION, f"DeepSpeed {ctx.target} crashes on a null elasticity block (AttributeError); remove it",
-                  value=section, code="ds_crash")  # fmt: skip
+        ctx.error(
+            _SECTION,
+            f"DeepSpeed {ctx.target} crashes on a null elasticity block (AttributeError); remove it",
+            value=section,
+            code="ds_crash",
+        )
         return {"elasticity_enabled": False}
     enabled = section.get("enabled", ctx.default(f"{_SECTION}.enabled"))
     attrs: dict[str, Any] = {"elasticity_enabled": enabled}
@@ -56,20 +60,24 @@ def elasticity(ctx: Ctx) -> dict[str, Any]:
     assert field.section is not None
     defaults = {name: f.default_for(ctx.target) for name, f in field.section.fields.items()}
     params, problems = elastic.parse(section, defaults)
-    for p in problems:
-        _report(ctx, p)
+    for problem in problems:
+        _report(ctx, problem)
     if params is None:
         return attrs
     world = _world(ctx)
     if world is None:
-        ctx.error(_SECTION, "elastic training needs a whole, positive world size to pick the batch size",
-                  value=ctx.world_size, code="world_size")  # fmt: skip
+        ctx.error(
+            _SECTION,
+            "elastic training needs a whole, positive world size to pick the batch size",
+            value=ctx.world_size,
+            code="world_size",
+        )
         return attrs
     try:
         # 0.19.6 no longer offers a candidate batch above max_train_batch_size (0.7.7 could, via the LCM).
         result = elastic.compute_elastic_config(params, world, skip_over_max=ctx.target >= "0.19.6")
-    except elastic.ElasticityProblem as p:
-        _report(ctx, p)
+    except elastic.ElasticityProblem as exc:
+        _report(ctx, exc)
         return attrs
 
     scheduler = os.environ.get(elastic.ENV_SCHEDULER_CONFIG)
@@ -79,8 +87,8 @@ def elasticity(ctx: Ctx) -> dict[str, Any]:
             "scheduler will scale this job using compatible GPU counts."
         )
     else:
-        for p in elastic.scheduler_mismatches(params, scheduler, defaults):
-            _report(ctx, p)
+        for mismatch in elastic.scheduler_mismatches(params, scheduler, defaults):
+            _report(ctx, mismatch)
 
     attrs["elastic_model_parallel_size"] = params.model_parallel_size
     attrs["num_gpus_per_node"] = params.num_gpus_per_node
@@ -99,8 +107,11 @@ def elasticity(ctx: Ctx) -> dict[str, Any]:
 
     micro = result.micro_batch_size
     gas = result.final_batch_size // (micro * world)
-    new = {"train_batch_size": result.final_batch_size, "train_micro_batch_size_per_gpu": micro,
-           "gradient_accumulation_steps": gas}  # fmt: skip
+    new = {
+        "train_batch_size": result.final_batch_size,
+        "train_micro_batch_size_per_gpu": micro,
+        "gradient_accumulation_steps": gas,
+    }
     names = {"train_batch_size": "training_batch_size"}  # DeepSpeed's own wording
     for k in present:
         ctx.warn(f"[Elasticity] overriding {names.get(k, k)}: {ctx.raw(k)} -> {new[k]}")

@@ -11,6 +11,7 @@ from typing import Any
 from ..._releases import Release
 from ...schema.legacy import CURRICULUM_SCHEDULE_TYPES, SPARSE_ATTENTION_MODES
 from .._context import Ctx, builder
+from .compression import quantize_enabled
 from .optim import passed
 
 _REMOVED = Release("0.19.7")
@@ -97,18 +98,13 @@ def _curriculum(ctx: Ctx, out: dict[str, Any]) -> None:
 
 def _eigenvalue(ctx: Ctx, out: dict[str, Any]) -> None:
     t = ctx.target
-    shared = ctx.raw("compression_training.shared_parameters")
-    quantize = isinstance(shared, dict) and bool(shared.get("enabled", False))  # get_quantize_enabled
+    quantize = quantize_enabled(ctx)
     values = ctx.dump("", ctx.field("quantize_training.eigenvalue").section, {})  # the defaults
     if ctx.given("eigenvalue"):
         ctx.ignored("eigenvalue", "DeepSpeed never reads a top-level 'eigenvalue' block "
                     "(0.19.x reads quantize_training.eigenvalue when compression quantization is on)")
     if t < Release("0.19.6"):
-        if quantize:
-            ctx.error("compression_training.shared_parameters.enabled",
-                      "DeepSpeed 0.7.7 crashes with NameError: name 'QUANTIZE_TRAINING' is not defined when "
-                      "compression quantization is enabled (its eigenvalue lookup is broken)", value=True,
-                      code="ds_crash")
+        # quantize on: 0.7.7 crashes on an undefined name (NameError), reported by the compression builder
         if ctx.given("quantize_training"):
             ctx.ignored("quantize_training", "DeepSpeed 0.7.7 does not read the quantize_training block")
     else:

@@ -11,8 +11,9 @@ Canonical forms (what each attribute, or its view's ``model_dump()``, equals on 
 * Python-object fields (``tensor_parallel.tp.mpu``, ``tp_group``) are ``None``, DeepSpeed's default.
 * tuples dump as lists (``injection_policy_tuple``; the attribute itself is a tuple, as in DeepSpeed).
 * ``expert_parallel_config`` stands in for the ``AutoEPConfig`` dataclass: its public fields, except that
-  ``expert_w3`` is left out when the key was not given (DeepSpeed's private ``_UNSET`` sentinel: "the preset's
+  ``expert_w3`` is left out when it is absent or null (DeepSpeed's private ``_UNSET`` sentinel: "the preset's
   choice"); the private ``_load_balance_coeff_explicit`` is left out.
+* ``datastates_config``: a null ``datastates_ckpt`` counts as absent (DeepSpeed would call a literal null enabled).
 """
 
 from __future__ import annotations
@@ -76,9 +77,9 @@ def runtime(ctx: Ctx) -> dict[str, Any]:
     out["aio_config"] = _aio(ctx)
     if _known(ctx, "datastates_ckpt"):
         value = ctx.raw("datastates_ckpt")
-        # null counts as absent (a composed config holds null for it); DeepSpeed: present and not false = enabled
+        # DeepSpeed: present and not false = enabled (null counts as absent: a composed config holds null for it)
         out["datastates_config"] = Section(
-            {"enabled": value is not None and value is not False, "config": copy.deepcopy(value)},
+            {"enabled": value is not None, "config": copy.deepcopy(value)},
             "DeepSpeedDataStatesConfig",
         )
     if _known(ctx, "checkpoint.checkpoint_serialization"):
@@ -246,15 +247,8 @@ def _compile(ctx: Ctx) -> Section:
 
 def _tensor_parallel(ctx: Ctx) -> Section:
     tp = ctx.dump("tensor_parallel")
-    if ctx.given("tensor_parallel.dtype"):
-        ctx.error(
-            "tensor_parallel.dtype",
-            "DeepSpeed's TPTrainingConfig.dtype takes a torch.dtype object, which a "
-            "JSON config cannot hold; remove the key (it is always torch.float16 from a config)",
-            value=ctx.raw("tensor_parallel.dtype"),
-            code="type",
-        )
-    tp["dtype"] = Dtype(ctx.default("tensor_parallel.dtype"))
+    # TPTrainingConfig.dtype: a torch.dtype JSON cannot express (an unknown key to the loader), so DeepSpeed's default
+    tp = {"dtype": Dtype("fp16"), **tp}
     for name in ("mpu", "tp_group"):
         if ctx.raw(f"tensor_parallel.tp.{name}") is not None:
             ctx.stricter(
@@ -283,6 +277,6 @@ def _expert_parallel(ctx: Ctx) -> Section:
             expected="null or omit the key",
             code="unsupported",
         )
-    if not ctx.given("expert_parallel.expert_w3"):
+    if ep["expert_w3"] is None:
         del ep["expert_w3"]  # DeepSpeed's _UNSET: take the preset's weight name
     return Section(ep, "AutoEPConfig")
