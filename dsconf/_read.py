@@ -169,7 +169,8 @@ def read(source: Any) -> tuple[dict[str, Any], str | None]:
         except OmegaConfBaseException as exc:
             key = getattr(exc, "full_key", "") or ""
             why = exc.msg if hasattr(exc, "msg") else exc
-            raise DeepSpeedConfigError([Problem(str(key), f"cannot be resolved: {why}", code="interpolation")]) from None
+            problem = Problem(str(key), f"cannot be resolved: {why}", code="interpolation")
+            raise DeepSpeedConfigError([problem]) from None
     elif dataclasses.is_dataclass(source) and not isinstance(source, type):
         data = plain(source)
     elif isinstance(source, Mapping):
