@@ -254,7 +254,8 @@ def canonical(value: Any) -> Any:
     if _is_pydantic_v1_model(value):
         return canonical(_v1_dump(value))
     if hasattr(value, "__dict__") and not isinstance(value, type | types.ModuleType | types.FunctionType):
-        return {k: canonical(v) for k, v in vars(value).items() if not k.startswith("_")}
+        plain = {k: canonical(v) for k, v in vars(value).items() if not k.startswith("_")}
+        return {k: v for k, v in plain.items() if v != UNSET}  # DeepSpeed's "not given" sentinel: absent
     if type(value) is object:  # a bare sentinel (e.g. 0.19's AutoEPConfig.expert_w3 = _UNSET): "not given"
         return UNSET
     return repr(value)
