@@ -578,3 +578,17 @@ def require(verdict: Any) -> None:
     if os.environ.get("DSCONF_DIFF_STRICT") == "1":
         raise AssertionError(verdict.report())
     pytest.xfail("known dsconf/DeepSpeed disagreement (DSCONF_DIFF_STRICT=1 to fail): " + verdict.report())
+
+
+def target_or_skip() -> str:
+    """The installed release as the dsconf target; skips the calling test module when there is none to test."""
+    import pytest
+
+    from dsconf._releases import SUPPORTED_TARGETS
+
+    if not DEEPSPEED_AVAILABLE:
+        pytest.skip(f"real deepspeed is not importable: {IMPORT_ERROR}", allow_module_level=True)
+    if DS_VERSION not in SUPPORTED_TARGETS:
+        pytest.skip(f"installed deepspeed {DS_VERSION} is not a dsconf target ({', '.join(SUPPORTED_TARGETS)})",
+                    allow_module_level=True)
+    return str(DS_VERSION)

@@ -26,18 +26,9 @@ import pytest
 
 pytestmark = pytest.mark.deepspeed
 
-if not harness.DEEPSPEED_AVAILABLE:
-    pytest.skip(f"real deepspeed is not importable: {harness.IMPORT_ERROR}", allow_module_level=True)
+TARGET: str = harness.target_or_skip()
 
 import dsconf  # noqa: E402
-from dsconf._releases import SUPPORTED_TARGETS  # noqa: E402
-
-TARGET: str = harness.DS_VERSION or ""
-if TARGET not in SUPPORTED_TARGETS:
-    pytest.skip(
-        f"installed deepspeed {TARGET} is not a dsconf target ({', '.join(SUPPORTED_TARGETS)})",
-        allow_module_level=True,
-    )
 
 CONFIG_ROOT = Path(__file__).resolve().parent.parent / "configs"
 CORPUS: list[Path] = sorted(CONFIG_ROOT.rglob("*.json"))

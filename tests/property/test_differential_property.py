@@ -17,17 +17,7 @@ from hypothesis import given, settings
 
 pytestmark = pytest.mark.deepspeed
 
-if not harness.DEEPSPEED_AVAILABLE:
-    pytest.skip(f"real deepspeed is not importable: {harness.IMPORT_ERROR}", allow_module_level=True)
-
-from dsconf._releases import SUPPORTED_TARGETS  # noqa: E402
-
-TARGET: str = harness.DS_VERSION or ""
-if TARGET not in SUPPORTED_TARGETS:
-    pytest.skip(
-        f"installed deepspeed {TARGET} is not a dsconf target ({', '.join(SUPPORTED_TARGETS)})",
-        allow_module_level=True,
-    )
+TARGET: str = harness.target_or_skip()
 
 
 def _assert_agrees(config: dict[str, Any], world_size: int, *, round_trip: bool = True) -> harness.Verdict:
