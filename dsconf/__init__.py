@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import resolve as _resolver  # noqa: F401,I001  (loaded first: the function below must own the name)
 from ._releases import SUPPORTED_TARGETS
 from .config import DeepSpeedConfig
 from .errors import DeepSpeedConfigError, Problem

@@ -43,7 +43,7 @@ class DeepSpeedConfig:
         auto: Mapping[str, Any] | None = None,
         mesh_device: Any = None,
     ) -> None:
-        from .resolve import resolve_attrs
+        from .resolver import resolve_attrs
 
         if mesh_device is not None and world_size is None:
             raise DeepSpeedConfigError([Problem("", "mesh_device is not supported; pass world_size=...",
@@ -175,7 +175,7 @@ def _all_release_attrs() -> set[str]:
     """Attribute names of every supported release (by resolving an empty-ish config for each)."""
     global _ALL
     if _ALL is None:
-        from .resolve import resolve_attrs
+        from .resolver import resolve_attrs
 
         names: set[str] = set()
         for t in SUPPORTED_TARGETS:

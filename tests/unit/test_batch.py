@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import dsconf
-from dsconf.resolve.batch import fill
+from dsconf.resolver.batch import fill
 
 T, M, G = "train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps"
 

@@ -16,9 +16,9 @@ import pytest
 from dsconf._releases import Release
 from dsconf._section import Section, dump
 from dsconf.errors import Problems
-from dsconf.resolve import elastic
-from dsconf.resolve._context import Ctx
-from dsconf.resolve.sections import compression, data_efficiency, elasticity
+from dsconf.resolver import elastic
+from dsconf.resolver._context import Ctx
+from dsconf.resolver.sections import compression, data_efficiency, elasticity
 from dsconf.schema._spec import section_spec
 from dsconf.schema.compression import CompressionFields
 from dsconf.schema.core import CoreFields

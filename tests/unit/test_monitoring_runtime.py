@@ -16,9 +16,9 @@ import pytest
 from dsconf._releases import Release
 from dsconf._section import Dtype, Section
 from dsconf.errors import Problems
-from dsconf.resolve._context import Ctx
-from dsconf.resolve.sections import monitoring as mon
-from dsconf.resolve.sections import runtime as rt
+from dsconf.resolver._context import Ctx
+from dsconf.resolver.sections import monitoring as mon
+from dsconf.resolver.sections import runtime as rt
 from dsconf.schema._field import META
 from dsconf.schema._spec import section_spec, walk
 from dsconf.schema.core import CoreFields

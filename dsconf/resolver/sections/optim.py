@@ -108,14 +108,7 @@ def _optimizer(ctx: Ctx, out: dict[str, Any]) -> None:
     else:
         out["optimizer_name"] = name
 
-    params: Any = None
-    if name is not None and "params" in section:
-        params = section["params"]
-        if isinstance(params, dict):
-            # written back: what DeepSpeed is given (to_dict) must equal what it keeps, and 0.7.7 edits it
-            section["params"] = params = passed(params, table.get(str(name).lower()))
-    elif name is None and section.get("params"):
-        ctx.ignored("optimizer.params", "DeepSpeed ignores optimizer.params when optimizer.type is not set")
+    params = _params(ctx, "optimizer", section, name, table)
     out["optimizer_params"] = params
     out["optimizer_legacy_fusion"] = ctx.value("optimizer.legacy_fusion")
 
@@ -199,6 +192,19 @@ def _optimizer_at_init(
 # -- scheduler ------------------------------------------------------------------------------------------------------
 
 
+def _params(ctx: Ctx, block: str, section: dict[str, Any], name: Any, table: dict[str, SectionSpec]) -> Any:
+    """``<block>.params`` as DeepSpeed keeps it (None without a type), with not-passed keys dropped."""
+    params: Any = None
+    if name is not None and "params" in section:
+        params = section["params"]
+        if isinstance(params, dict):
+            # written back: what DeepSpeed is given (to_dict) must equal what it keeps, and 0.7.7 edits it
+            section["params"] = params = passed(params, table.get(str(name).lower()))
+    elif name is None and section.get("params"):
+        ctx.ignored(f"{block}.params", f"DeepSpeed ignores {block}.params when {block}.type is not set")
+    return params
+
+
 def _scheduler(ctx: Ctx, out: dict[str, Any]) -> None:
     t = ctx.target
     section = ctx.raw("scheduler")
@@ -206,13 +212,7 @@ def _scheduler(ctx: Ctx, out: dict[str, Any]) -> None:
     name = section.get("type")
     table = _variants(ctx, "scheduler.params")
     out["scheduler_name"] = name  # verbatim: DeepSpeed looks schedules up by exact class name
-    params: Any = None
-    if name is not None and "params" in section:
-        params = section["params"]
-        if isinstance(params, dict):
-            section["params"] = params = passed(params, table.get(str(name).lower()))
-    elif name is None and section.get("params"):
-        ctx.ignored("scheduler.params", "DeepSpeed ignores scheduler.params when scheduler.type is not set")
+    params = _params(ctx, "scheduler", section, name, table)
     out["scheduler_params"] = params
     if name is None:
         return
