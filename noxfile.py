@@ -27,7 +27,14 @@ def install_deepspeed(session: nox.Session, release: str) -> None:
 def tests(session: nox.Session) -> None:
     """The fast suite: schema, loader, resolver, groups, CLI; no torch, no deepspeed."""
     session.install("-e", ".[test]")
-    session.run("pytest", "-m", "not deepspeed", "-q", *session.posargs)
+    session.run("pytest", "-m", "not deepspeed and not slow", "-q", *session.posargs)
+
+
+@nox.session
+def slow(session: nox.Session) -> None:
+    """Long checks kept out of CI: the full group product through Hydra's compose API (~13,000 compositions)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "slow and not deepspeed", "-q", *session.posargs)
 
 
 @nox.session

@@ -3,7 +3,7 @@
 Read by 0.7.7 and 0.19.6 (``deepspeed/elasticity/config.py``, a plain dict parser; nothing is checked unless
 ``enabled``); 0.19.7 removed elastic training and 0.19.8 refuses the block. When enabled, DeepSpeed computes
 ``train_batch_size``, ``train_micro_batch_size_per_gpu`` and ``gradient_accumulation_steps`` itself; the builder
-(``dsconf/resolve/sections/elasticity.py``) does the same, with the algorithm in ``dsconf/resolve/elastic.py``.
+(``dsconf/resolver/sections/elasticity.py``) does the same, with the algorithm in ``dsconf/resolver/elastic.py``.
 """
 
 # ruff: noqa: UP006, UP007, UP045  (the schema spells types the way CONTRIBUTING-sections.md lists for OmegaConf 2.3)
