@@ -20,6 +20,7 @@ class Rename:
     new: str
     since: str | None = None  # None: DeepSpeed still reads the old spelling in every supported release (deprecated)
     note: str = ""
+    both: str | None = None  # when both spellings are given and DeepSpeed accepts that: what it does (else it refuses)
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,14 @@ class ValueRename:
 
 
 RENAMES: tuple[Rename, ...] = (
-    Rename("bfloat16", "bf16", note="the bf16 section's old name"),
+    Rename("bfloat16", "bf16", note="the bf16 section's old name",
+           both="DeepSpeed reads 'bf16' and ignores 'bfloat16'"),
     Rename("zero_optimization.stage3_gather_fp16_weights_on_model_save",
            "zero_optimization.stage3_gather_16bit_weights_on_model_save"),
     Rename("zero_optimization.cpu_offload_params", "zero_optimization.cpu_offload_param",
            note="the spelling in DeepSpeed's own ZERO_FORMAT text"),
-    Rename("aio.thread_count", "aio.intra_op_parallelism", since="0.19.6"),
+    Rename("aio.thread_count", "aio.intra_op_parallelism", since="0.19.6",
+           both="DeepSpeed 0.19 reads 'intra_op_parallelism' and ignores 'thread_count'"),
 )
 
 VALUE_RENAMES: tuple[ValueRename, ...] = (
@@ -100,12 +103,12 @@ def migrate(data: dict[str, Any], target: Release, problems: Problems) -> list[M
         if new_last in parent and parent[new_last] == value:
             continue  # both spellings agree (a composed config carries both): nothing to migrate
         if new_last in parent:
-            parent[rule.old.split(".")[-1]] = value  # keep the input as it was for the error
             problems.add(
                 rule.old,
                 f"both '{rule.old}' (older spelling) and '{rule.new}' are set",
                 expected="only '" + rule.new + "'",
                 code="legacy_conflict",
+                stricter=rule.both,
             )
             continue
         parent[new_last] = value

@@ -121,7 +121,15 @@ class DeepSpeedConfig:
 
     # -- value semantics -----------------------------------------------------------------------------------
     def _key(self) -> str:
-        return json.dumps([str(self._target), self.model_dump()], sort_keys=True, default=str)
+        """Content identity: the resolved values (1 and 1.0 alike), not how the input spelled them."""
+        from .resolver.sections.core import DEPRECATED_ZERO
+
+        dumped = self.model_dump()
+        zero = dumped.get("zero_config")
+        if isinstance(zero, dict):
+            for name in DEPRECATED_ZERO:
+                zero.pop(name, None)
+        return json.dumps([str(self._target), _integral(dumped)], sort_keys=True, default=str)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DeepSpeedConfig):
@@ -141,6 +149,16 @@ class DeepSpeedConfig:
         print(f"{name}:")
         for arg in sorted(self._attrs):
             print(f"  {arg} {'.' * (29 - len(arg))} {self._attrs[arg]}")
+
+
+def _integral(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
 
 
 def _plain_number(v: Any) -> Any:

@@ -157,8 +157,9 @@ def _precision_077(ctx: Ctx, fp16_on: bool, bf16_on: bool) -> dict[str, Any]:
     return out
 
 
-# DeepSpeed keeps these deprecated ZeRO fields in its model (with their defaults) unless they were given
-_DEPRECATED_ZERO = {"cpu_offload_param": None, "cpu_offload": None, "stage3_gather_fp16_weights_on_model_save": False}
+# DeepSpeed keeps these deprecated ZeRO fields in its model (with their defaults) unless they were given: a record
+# of the input's spelling, not a setting (DeepSpeedConfig equality ignores them)
+DEPRECATED_ZERO = {"cpu_offload_param": None, "cpu_offload": None, "stage3_gather_fp16_weights_on_model_save": False}
 
 
 @builder(order=20)
@@ -167,7 +168,7 @@ def zero(ctx: Ctx) -> dict[str, Any]:
     z = ctx.dump("zero_optimization")
     stage = z["stage"]
     migrated = {m.old.split(":")[0] for m in ctx.migrations}
-    for name, default in _DEPRECATED_ZERO.items():
+    for name, default in DEPRECATED_ZERO.items():
         if f"zero_optimization.{name}" not in migrated:
             z[name] = default
     if z.get("overlap_comm") is None:
