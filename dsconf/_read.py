@@ -43,7 +43,13 @@ class _DuplicateKeys(ValueError):
         super().__init__(f"Duplicate keys in DeepSpeed config: {keys}")
 
 
-def parse_json_text(text: str, source: str | None) -> Any:
+class Leniency:
+    """What reading accepted beyond strict JSON (comments, trailing commas): DeepSpeed 0.7.7 refuses those."""
+
+    hjson_used = False
+
+
+def parse_json_text(text: str, source: str | None, leniency: Leniency | None = None) -> Any:
     strict_error: json.JSONDecodeError | None = None
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates)
@@ -61,7 +67,10 @@ def parse_json_text(text: str, source: str | None) -> Any:
     try:
         import hjson  # DeepSpeed 0.19 reads files with hjson: comments and trailing commas are allowed
 
-        return hjson.loads(text, object_pairs_hook=_no_duplicates)
+        data = hjson.loads(text, object_pairs_hook=_no_duplicates)
+        if leniency is not None:
+            leniency.hjson_used = True
+        return data
     except _DuplicateKeys as exc:
         raise _fail(
             "duplicate keys " + ", ".join(repr(k) for k in exc.keys), source, code="duplicate_key"
@@ -97,7 +106,7 @@ def parse_yaml_text(text: str, source: str | None) -> Any:
         raise _fail("the YAML is nested too deeply", source) from None
 
 
-def read_path(path: str | os.PathLike[str]) -> tuple[Any, str]:
+def read_path(path: str | os.PathLike[str], leniency: Leniency | None = None) -> tuple[Any, str]:
     p = Path(path)
     name = str(path)
     if not p.exists():
@@ -123,7 +132,7 @@ def read_path(path: str | os.PathLike[str]) -> tuple[Any, str]:
         raise _fail("the file is empty", name, code="syntax", expected="a JSON or YAML object")
     if p.suffix.lower() in (".yaml", ".yml"):
         return parse_yaml_text(text, name), name
-    return parse_json_text(text, name), name
+    return parse_json_text(text, name, leniency), name
 
 
 def plain(value: Any) -> Any:
@@ -141,13 +150,13 @@ def plain(value: Any) -> Any:
     return value
 
 
-def read(source: Any) -> tuple[dict[str, Any], str | None]:
+def read(source: Any, leniency: Leniency | None = None) -> tuple[dict[str, Any], str | None]:
     """Any supported source as a fresh plain dict, and a name for messages (the path, or None)."""
     name: str | None = None
     if isinstance(source, (str, os.PathLike)) and (
         isinstance(source, os.PathLike) or os.path.exists(source) or source.endswith((".json", ".yaml", ".yml"))
     ):
-        data, name = read_path(source)
+        data, name = read_path(source, leniency)
     elif isinstance(source, str):
         try:
             text = base64.urlsafe_b64decode(source).decode("utf-8")
@@ -158,7 +167,7 @@ def read(source: Any) -> tuple[dict[str, Any], str | None]:
                 value=source,
                 expected="a path to a .json/.yaml file, a dict, or base64 of a JSON object",
             ) from None
-        data = parse_json_text(text, "<base64>")
+        data = parse_json_text(text, "<base64>", leniency)
         name = "<base64>"
     elif type(source).__name__ in ("DictConfig", "ListConfig"):
         from omegaconf import OmegaConf

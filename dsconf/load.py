@@ -21,6 +21,8 @@ from .schema._spec import FieldSpec, SectionSpec, section_spec, walk
 AUTO = "auto"
 _LAX = "DeepSpeed does not check this value's type when it parses the config (it is coerced or fails later)"
 _UNKNOWN_IGNORED = "DeepSpeed silently ignores unknown keys here"
+_TRUNCATES = "this release's DeepSpeed (pydantic 1) silently truncates a fractional integer"
+PYDANTIC_V2_SINCE = "0.19.6"  # first supported target whose DeepSpeed validates with pydantic 2
 
 
 @cache
@@ -178,8 +180,9 @@ class _Checker:
                 return self._type(p, v, f, checked, "an integer")
             if isinstance(v, float):
                 if not math.isfinite(v) or not v.is_integer():
+                    truncates = checked and self.target < Release(PYDANTIC_V2_SINCE) and math.isfinite(v)
                     self.problems.add(p, "must be a whole number", value=v, expected="an integer", code="type",
-                                      stricter=None if checked else _LAX)
+                                      stricter=_TRUNCATES if truncates else (None if checked else _LAX))
                     return v
                 v = int(v)
             v = self._bounds(v, f, p)
@@ -239,6 +242,7 @@ class _Checker:
 
     def _bounds(self, v: Any, f: FieldSpec, p: str) -> Any:
         info = f.info
+        checked = info.ds_checked is not None and self.target >= Release(info.ds_checked)
         bounds = (("ge", info.ge, ">="), ("gt", info.gt, ">"), ("le", info.le, "<="), ("lt", info.lt, "<"))
         for op, bound, text in bounds:
             if bound is None:
@@ -246,7 +250,8 @@ class _Checker:
             bad = (op == "ge" and v < bound) or (op == "gt" and v <= bound) or (op == "le" and v > bound) or (
                 op == "lt" and v >= bound)
             if bad:
-                self.problems.add(p, "is out of range", value=v, expected=f"a value {text} {_num(bound)}", code="range")
+                self.problems.add(p, "is out of range", value=v, expected=f"a value {text} {_num(bound)}", code="range",
+                                  stricter=None if checked else _LAX)
         return v
 
     def _type(self, p: str, v: Any, f: FieldSpec, checked: bool, expected: str | None = None) -> Any:

@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._migrate import migrate
-from .._read import read
+from .._read import Leniency, read
 from .._releases import Release, choose_target
 from ..errors import Problems
+from ..load import PYDANTIC_V2_SINCE, check, prune_defaults, root_spec
 from ..load import Loaded as Loaded
-from ..load import check, prune_defaults, root_spec
 from ._context import BUILDERS, Ctx
 from .world import discover
 
@@ -43,13 +43,17 @@ def resolve_attrs(
     rel, _target_source = choose_target(target)
     composed = type(config).__name__ == "DictConfig" or (dataclasses.is_dataclass(config)
                                                          and not isinstance(config, type))
-    data, name = read(config)
+    leniency = Leniency()
+    data, name = read(config, leniency)
     data = copy.deepcopy(data)
     if composed:
         data = prune_defaults(data)
     for path, value in (auto or {}).items():
         _set_path(data, path, value)
     problems = Problems()
+    if leniency.hjson_used and rel < Release(PYDANTIC_V2_SINCE):
+        problems.add("", f"comments or trailing commas: DeepSpeed {rel} reads strict JSON and refuses this file",
+                     expected="strict JSON (remove comments and trailing commas, or target 0.19.6+)", code="syntax")
     migrations = migrate(data, rel, problems)
     clean, auto_paths = check(data, rel, problems)
     unresolved = [p for p in auto_paths if p not in _AUTO_BATCH]
