@@ -30,7 +30,8 @@ class DeepSpeedConfig:
         auto: values for ``"auto"`` placeholders, by dotted key path.
     """
 
-    __slots__ = ("_attrs", "_data", "_target", "world_size_source", "warnings", "source", "migrations")
+    __slots__ = ("_attrs", "_data", "_target", "world_size_source", "warnings", "source", "migrations",
+                 "auto_derived")
 
     def __init__(
         self,
@@ -59,6 +60,8 @@ class DeepSpeedConfig:
         set_(self, "source", getattr(config, "__fspath__", lambda: None)() or (config if isinstance(config, str)
                                                                                   and os.path.exists(config) else None))
         set_(self, "migrations", tuple(ctx.migrations))
+        # "auto" in the batch triple: derived here, written as numbers by to_dict() (DeepSpeed itself crashes on it)
+        set_(self, "auto_derived", tuple(ctx.auto_derived))
         if ctx.warnings:
             import warnings as _w
 
@@ -106,7 +109,7 @@ class DeepSpeedConfig:
         for k in _BATCH:
             out.pop(k, None)
             if not elastic:
-                out[k] = _plain_number(self._attrs[k])
+                out[k] = self._attrs[k]  # as resolved (a float stays a float: DeepSpeed's arithmetic then matches)
         return target_spelling(out, self._target)
 
     def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int = 2) -> str:
@@ -159,12 +162,6 @@ def _integral(value: Any) -> Any:
     if isinstance(value, list):
         return [_integral(v) for v in value]
     return value
-
-
-def _plain_number(v: Any) -> Any:
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    return v
 
 
 def atomic_write(path: str | os.PathLike[str], text: str) -> None:

@@ -23,6 +23,8 @@ _LAX = "DeepSpeed does not check this value's type when it parses the config (it
 _UNKNOWN_IGNORED = "DeepSpeed silently ignores unknown keys here"
 _TRUNCATES = "this release's DeepSpeed (pydantic 1) silently truncates a fractional integer"
 PYDANTIC_V2_SINCE = "0.19.6"  # first supported target whose DeepSpeed validates with pydantic 2
+_AUTO_DROPPED = 'DeepSpeed drops "auto" in its model sections and uses the default'
+_EXACT = 2**53  # every integer below this is exact as a float
 
 
 @cache
@@ -100,8 +102,6 @@ class _Checker:
                 continue
             if v is None and f.section is not None and f.default is None:
                 continue  # an absent optional section
-            if v is None and f.info.was:
-                continue  # None: the target release's own default
             out[f.name] = self.value(v, f, p, data)
         return out
 
@@ -154,6 +154,10 @@ class _Checker:
             self.auto_paths.append(p)
             return v
         if v is None:
+            if f.info.was and checked:
+                # the dataclass holds None as "the target's default" (pruned from composed configs); given
+                # explicitly, a release that validates the key refuses null
+                return self._type(p, v, f, checked)
             if f.optional:
                 return None
             return self._type(p, v, f, checked)
@@ -184,7 +188,8 @@ class _Checker:
                     self.problems.add(p, "must be a whole number", value=v, expected="an integer", code="type",
                                       stricter=_TRUNCATES if truncates else (None if checked else _LAX))
                     return v
-                v = int(v)
+                if checked and abs(v) < _EXACT:
+                    v = int(v)  # DeepSpeed's model makes 5e8 the int 500000000; where it keeps the float, so do we
             v = self._bounds(v, f, p)
         elif kind == "float":
             if isinstance(v, str) and info.choices and v in info.choices:
@@ -262,7 +267,10 @@ class _Checker:
             expected += ' or "auto"'
         if f.optional:
             expected += " or null"
-        clearly_wrong = isinstance(v, (list, dict)) or (f.kind in ("int", "float") and isinstance(v, str)
+        if v == AUTO and checked:
+            self.problems.add(p, "has the wrong type", value=v, expected=expected, code="type", stricter=_AUTO_DROPPED)
+            return v
+        clearly_wrong = v is None or isinstance(v, (list, dict)) or (f.kind in ("int", "float") and isinstance(v, str)
                                                         and not _numeric_text(v))
         self.problems.add(p, "has the wrong type", value=v, expected=expected, code="type",
                           stricter=None if (checked and clearly_wrong) else _LAX)

@@ -69,7 +69,7 @@ def resolve_attrs(
         size = size / clean["sequence_parallel_size"]  # DeepSpeed's own Ulysses adjustment (a float, as it does)
         source += " / sequence_parallel_size"
     ctx = Ctx(data=clean, target=rel, root=root_spec(), world_size=size, problems=problems, strict=strict,
-              migrations=migrations)
+              migrations=migrations, auto_derived=[p for p in auto_paths if p in _AUTO_BATCH])
     ctx.world_source = source  # type: ignore[attr-defined]
     for m in migrations:
         if m.warn:

@@ -32,6 +32,7 @@ class Ctx:
     strict: bool = False
     attrs: dict[str, Any] = field(default_factory=dict)
     migrations: list[Any] = field(default_factory=list)  # dsconf._migrate.Migration records
+    auto_derived: list[str] = field(default_factory=list)  # batch keys given as "auto" that dsconf derives
 
     # -- reading -------------------------------------------------------------------------------------------
     def raw(self, path: str, default: Any = None) -> Any:

@@ -120,7 +120,8 @@ class ZeroConfig:
     stage: int = _z(0, "ZeRO stage: 0 off, 1 optimizer states, 2 + gradients, 3 + parameters.", choices=(0, 1, 2, 3))
     contiguous_gradients: bool = _z(True, "Copy gradients to a contiguous buffer as they are produced.")
     reduce_scatter: bool = _z(True, "Average gradients with reduce-scatter instead of all-reduce.")
-    reduce_bucket_size: _BIG = _z(500_000_000, "Elements reduced at a time.", gt=0, auto=True)
+    # 0.7.7 allows 0 (ge=0); 0.19 refuses it (gt=0): the zero builder checks the newer bound
+    reduce_bucket_size: _BIG = _z(500_000_000, "Elements reduced at a time.", ge=0, auto=True)
     use_multi_rank_bucket_allreduce: bool = _z(True, "All-reduce buckets across ranks together.", added="0.19.6")
     allgather_partitions: bool = _z(True, "All-gather partitions instead of broadcasting them.")
     allgather_bucket_size: _BIG = _z(500_000_000, "Elements all-gathered at a time.", ge=0, auto=True)

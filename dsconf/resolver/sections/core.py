@@ -132,6 +132,10 @@ def _precision_077(ctx: Ctx, fp16_on: bool, bf16_on: bool) -> dict[str, Any]:
         "bfloat16_enabled": bf16_on,
         "fp16_master_weights_and_gradients": fp16.get("fp16_master_weights_and_grads", False) if fp16_on else False,
     }
+    if fp16_on and not isinstance(power, int):
+        ctx.error("fp16.initial_scale_power", "DeepSpeed 0.7.7 computes 2**initial_scale_power and crashes on this",
+                  value=power, expected="an integer", code="ds_crash")
+        power = 0
     if fp16_on:
         out["loss_scale"] = fp16.get("loss_scale", 0)
         out["initial_dynamic_scale"] = 2**power
@@ -180,6 +184,9 @@ def zero(ctx: Ctx) -> dict[str, Any]:
             sub["pipeline"] = bool(sub["pipeline_read"] or sub["pipeline_write"])
     opt = z.get("offload_optimizer")
     if t >= V0196:
+        if z["reduce_bucket_size"] == 0:
+            ctx.error("zero_optimization.reduce_bucket_size", "is out of range", value=0, expected="a value > 0",
+                      code="range")
         if opt is not None and opt["ratio"] < 1.0 and stage != 3:
             ctx.error("zero_optimization.offload_optimizer.ratio", "partial offloading (ratio < 1) needs ZeRO stage 3",
                       value=opt["ratio"], expected="zero_optimization.stage 3 or ratio 1.0", code="conflict")
