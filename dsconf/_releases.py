@@ -77,13 +77,13 @@ def choose_target(explicit: str | Release | None = None) -> tuple[Release, str]:
     installed = installed_deepspeed_version()
     if installed is not None:
         try:
-            rel = Release(installed)
+            found: Release | None = Release(installed)
         except ValueError:
-            rel = None
-        if rel is not None:
-            if rel.text in SUPPORTED_TARGETS:
-                return rel, "installed deepspeed"
-            older = [Release(t) for t in SUPPORTED_TARGETS if Release(t) <= rel]
+            found = None
+        if found is not None:
+            if found.text in SUPPORTED_TARGETS:
+                return found, "installed deepspeed"
+            older = [Release(t) for t in SUPPORTED_TARGETS if Release(t) <= found]
             nearest = older[-1] if older else Release(SUPPORTED_TARGETS[0])
             warnings.warn(
                 f"dsconf: installed deepspeed {installed} is not a supported target "

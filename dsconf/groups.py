@@ -109,7 +109,7 @@ def sparse_attention_options() -> dict[str, Any]:
 
 def _subclasses(base: type) -> list[type]:
     seen: list[type] = []
-    stack = list(base.__subclasses__())
+    stack: list[type] = list(base.__subclasses__())
     while stack:
         cls = stack.pop(0)
         if dataclasses.is_dataclass(cls) and not cls.__name__.startswith("_") and cls not in seen:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import List, Optional, Union  # noqa: UP035  (OmegaConf 2.3 reads typing aliases)
+from typing import Any, List, Optional, Union  # noqa: UP035  (OmegaConf 2.3 reads typing aliases)
 
 from ._field import key, section_meta
 
@@ -108,9 +108,9 @@ class LeafModuleConfig:
     name_suffixes: List[str] = key([], help="Module-name suffixes treated as leaf modules.", ds_checked=_CHECKED)
 
 
-def _z(default: object, help: str, **kw: object) -> object:
+def _z(default: Any, help: str, **kw: Any) -> Any:
     kw.setdefault("ds_checked", _CHECKED)
-    return key(default, help=help, **kw)  # type: ignore[arg-type]
+    return key(default, help=help, **kw)
 
 
 @dataclass
