@@ -48,6 +48,11 @@ def rows() -> list[str]:
     out = []
     for p in sorted((ROOT / "dsconf" / "resolver").rglob("*.py")):
         tree = ast.parse(p.read_text(encoding="utf-8"))
+        owner = {}  # call node -> the function it is in (line numbers would churn the file on every edit)
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef):
+                for sub in ast.walk(fn):
+                    owner.setdefault(id(sub), fn.name)
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and isinstance(node.func.value, ast.Name) and node.func.value.id == "ctx"
@@ -57,7 +62,7 @@ def rows() -> list[str]:
             path, message = (("", args[0]) if node.func.attr == "warn" else (args[0], args[1] if len(args) > 1 else ""))
             cell = message.replace("|", "\\|").replace("\n", " ")
             where = path.replace("|", "\\|")
-            out.append(f"| `{p.stem}` (line {node.lineno}) | {node.func.attr} | `{where}` | `{cell}` |")
+            out.append(f"| `{p.stem}.{owner.get(id(node), '')}` | {node.func.attr} | `{where}` | `{cell}` |")
     return out
 
 
