@@ -43,7 +43,12 @@ def deepspeed(session: nox.Session, release: str) -> None:
     """Tests against real DeepSpeed `release` (differential tests; the training app with 0.19.8)."""
     install_deepspeed(session, release)
     session.install("-e", ".[test]")
-    session.run("pytest", "-m", "deepspeed", "-q", *session.posargs, env={"DS_ACCELERATOR": "cpu"})
+    env = {"DS_ACCELERATOR": "cpu"}
+    session.run("pytest", "-m", "deepspeed", "-q", "--ignore=tests/property", *session.posargs, env=env)
+    # Hypothesis runs thousands of examples inside one test item: pytest's per-item output, log and warning capture
+    # then holds all of them (it grew to ~20 GB over 10,000 examples), so the properties run without it.
+    session.run("pytest", "-m", "deepspeed", "-q", "tests/property", "-s", "-p", "no:logging", "-p", "no:warnings",
+                *session.posargs, env=env)
 
 
 @nox.session

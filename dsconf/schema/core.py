@@ -79,6 +79,7 @@ class CoreFields:
         help="Lay out data-parallel groups before expert-parallel groups.",
         attr="use_data_before_expert_parallel_",
         added="0.19.6",
+        constant="USE_DATA_BEFORE_EXPERT_PARALLEL",
     )
     log_level: Optional[str] = key(None, help="DeepSpeed's logging level for this engine.", added="0.19.6")
     sequence_parallel_size: Optional[int] = key(

@@ -54,7 +54,9 @@ class FixedSparseAttention(_PerHead):
     mode: str = key("fixed", help="Sparsity layout.")
     num_local_blocks: int = key(4, help="Blocks per local window.")
     num_global_blocks: int = key(1, help="Global blocks per local window.")
-    attention: str = key("bidirectional", help="unidirectional or bidirectional.")
+    attention: str = key(
+        "bidirectional", help="unidirectional or bidirectional.", constant="SPARSE_ATTENTION_TYPE"
+    )
     horizontal_global_attention: bool = key(False, help="Global blocks also attend horizontally (bidirectional).")
     num_different_global_patterns: int = key(1, help="Distinct global patterns across heads.")
 
@@ -68,7 +70,9 @@ class VariableSparseAttention(_PerHead):
     local_window_blocks: List[int] = key([4], help="Sizes of the local windows (the last one repeats).")
     global_block_indices: List[int] = key([0], help="Indices of the global blocks.")
     global_block_end_indices: Optional[List[int]] = key(None, help="End indices of global block ranges.")
-    attention: str = key("bidirectional", help="unidirectional or bidirectional.")
+    attention: str = key(
+        "bidirectional", help="unidirectional or bidirectional.", constant="SPARSE_ATTENTION_TYPE"
+    )
     horizontal_global_attention: bool = key(False, help="Global blocks also attend horizontally (bidirectional).")
 
 

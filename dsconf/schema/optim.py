@@ -243,7 +243,9 @@ class OptimizerConfig:
     params: Dict[str, Any] = variants_field(
         "type", OPTIMIZER_PARAMS, help="Keyword arguments of the optimizer; ignored by DeepSpeed when type is unset."
     )
-    legacy_fusion: bool = key(False, help="Use the legacy fused-Adam path of DeepSpeed's fp16 optimizer.")
+    legacy_fusion: bool = key(
+        False, help="Use the legacy fused-Adam path of DeepSpeed's fp16 optimizer.", constant="LEGACY_FUSION"
+    )
 
 
 # Hydra group options (optimizer=adam ...): OptimizerConfig with the type set and the params typed. OmegaConf 2.3

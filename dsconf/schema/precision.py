@@ -55,13 +55,18 @@ class BF16Config:
         True, help="Skip the optimizer step when gradients overflow.", added="0.19.6", ds_checked=_SINCE_MODEL
     )
     bf16_master_weights_and_grads: bool = key(
-        False, help="Keep ZeRO master weights and gradients in bf16.", added="0.19.6", ds_checked=_SINCE_MODEL
+        False,
+        help="Keep ZeRO master weights and gradients in bf16.",
+        added="0.19.6",
+        ds_checked=_SINCE_MODEL,
+        constant="BFLOAT16_MASTER_WEIGHTS_AND_GRADS",
     )
     bf16_optimizer_states: bool = key(
         False,
         help="Keep optimizer states in bf16 (needs bf16_master_weights_and_grads).",
         added="0.19.6",
         ds_checked=_SINCE_MODEL,
+        constant="BFLOAT16_OPTIMIZER_STATES",
     )
 
 
@@ -88,7 +93,9 @@ class TorchAutocastConfig:
 @dataclass
 class PrecisionFields:
     fp16: FP16Config = key(help="fp16 mixed precision.", factory=FP16Config)
-    bf16: BF16Config = key(help="bfloat16 mixed precision (legacy section name: bfloat16).", factory=BF16Config)
+    bf16: BF16Config = key(
+        help="bfloat16 mixed precision (legacy section name: bfloat16).", factory=BF16Config, constant="BFLOAT16"
+    )
     torch_autocast: Optional[TorchAutocastConfig] = key(
         None, help="torch.autocast mixed precision.", added="0.19.6"
     )

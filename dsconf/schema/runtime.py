@@ -89,8 +89,12 @@ class CheckpointConfig:
         choices=("WARN", "IGNORE", "FAIL"),
         normalize="upper",
     )
-    load_universal: bool = key(False, help="Load a universal (reshapeable) checkpoint.")
-    use_node_local_storage: bool = key(False, help="Each node saves to its own local storage.")
+    load_universal: bool = key(
+        False, help="Load a universal (reshapeable) checkpoint.", constant="LOAD_UNIVERSAL_CHECKPOINT"
+    )
+    use_node_local_storage: bool = key(
+        False, help="Each node saves to its own local storage.", constant="USE_NODE_LOCAL_STORAGE_CHECKPOINT"
+    )
     parallel_write: CheckpointParallelWriteConfig = key(
         help="Parallel checkpoint writing.", factory=CheckpointParallelWriteConfig
     )
