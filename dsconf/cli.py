@@ -187,6 +187,19 @@ def cmd_show(a: argparse.Namespace) -> int:
     return OK
 
 
+# -- compat ------------------------------------------------------------------------------------------------------
+def cmd_compat(a: argparse.Namespace) -> int:
+    from .compatibility import compatibility
+
+    file, overrides = _split_file(a.args)
+    report = compatibility(_point(file, overrides), world_size=a.world_size or 1)
+    if a.format == "json":
+        _out(json.dumps(report.as_dict(), indent=2, default=str))
+    else:
+        _out(report.render())
+    return OK if any(r.accepted for r in report.results) else INVALID
+
+
 # -- plan --------------------------------------------------------------------------------------------------------
 def cmd_plan(a: argparse.Namespace) -> int:
     from . import _plan
@@ -424,6 +437,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--world-sizes", metavar="N,N,...", help="comma list of data-parallel sizes, e.g. 1,2,8,64,512")
     common(sp)
     sp.set_defaults(func=cmd_plan)
+
+    sp = sub.add_parser("compat", help="which DeepSpeed releases accept a config, and what differs between them",
+                        formatter_class=raw,
+                        description="Resolve FILE (or a composition) for every supported DeepSpeed release: whether "
+                        "it accepts the config, and the resolved values that differ from the newest release that "
+                        "accepts it (e.g. gradient_clipping: 0.0 (0.7.7) vs 1.0 (0.19.8)); for a release that "
+                        "refuses it, why. Exit 1 when no release accepts it.", epilog=_EPILOG_OVERRIDES)
+    sp.add_argument("args", nargs="*", metavar="[FILE] [OVERRIDE ...]")
+    sp.add_argument("--world-size", type=_world, metavar="N", help="data-parallel size (default 1)")
+    sp.add_argument("--format", choices=("text", "json"), default="text")
+    sp.set_defaults(func=cmd_compat)
 
     sp = sub.add_parser("migrate", help="rewrite legacy keys to today's spelling",
                         description="Rewrite older key spellings (cpu_offload, bfloat16, ...) to today's; prints a "

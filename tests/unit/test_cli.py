@@ -118,14 +118,11 @@ def test_plan_table_and_sweep() -> None:
     assert r.returncode == 1
 
 
-def test_plan_big_sweep_is_fast() -> None:
-    import time
-
-    start = time.perf_counter()
+def test_plan_big_sweep() -> None:
+    """A 20,000-check sweep (its speed is measured in bench/, not asserted here)."""
     r = run("plan", "zero=stage1,stage2", "deepspeed.train_micro_batch_size_per_gpu=range(1,51)",
             "deepspeed.gradient_accumulation_steps=range(1,51)", "deepspeed.gradient_clipping=0.5,1.0",
             "--world-sizes", "1,8", "--format", "json")
-    assert time.perf_counter() - start < 20
     out = json.loads(r.stdout)
     assert out["checks"] == 20000 and out["invalid"] == 0 and r.returncode == 0
 

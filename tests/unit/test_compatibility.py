@@ -40,3 +40,19 @@ def test_target_pinned_in_the_hydra_config() -> None:
     ds = dsconf.resolve(cfg)
     assert ds.target == "0.7.7" and ds.world_size == 4 and ds.gradient_clipping == 0.0
     assert dsconf.resolve(cfg, target="0.19.6").target == "0.19.6"  # an explicit argument wins
+
+
+def test_compat_command(tmp_path: object) -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    f = Path(str(tmp_path)) / "era077.json"
+    f.write_text(json.dumps(ERA_077))
+    run = subprocess.run([sys.executable, "-m", "dsconf", "compat", str(f), "--world-size", "2"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "DeepSpeed 0.7.7: accepts" in run.stdout and "DeepSpeed 0.19.6: accepts (reference)" in run.stdout
+    assert "DeepSpeed 0.19.8: refuses" in run.stdout and "sparse_attention" in run.stdout
+    assert "Traceback" not in run.stderr
