@@ -187,6 +187,33 @@ def cmd_show(a: argparse.Namespace) -> int:
     return OK
 
 
+def _meaning(file: str, old: dict[str, Any], new: dict[str, Any], old_release: str, new_release: str) -> None:
+    """What the migrated file means on ``new_release`` that the original did not on ``old_release``."""
+    import warnings
+
+    from .compatibility import _flatten
+    from .config import DeepSpeedConfig
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            before = DeepSpeedConfig(old, world_size=1, target=old_release).model_dump()
+            after = DeepSpeedConfig(new, world_size=1, target=new_release).model_dump()
+        except DeepSpeedConfigError as exc:
+            _err(f"{file}: cannot compare meanings ({old_release} -> {new_release}): {exc}")
+            return
+    a: dict[str, Any] = {}
+    b: dict[str, Any] = {}
+    _flatten(before, "", a)
+    _flatten(after, "", b)
+    changes = [k for k in a if k in b and a[k] != b[k]]
+    if not changes:
+        _err(f"{file}: same meaning on DeepSpeed {new_release} as on {old_release}")
+    for k in changes:
+        _err(f"{file}: changes meaning: {k}: {json.dumps(a[k], default=str)} ({old_release}) -> "
+             f"{json.dumps(b[k], default=str)} ({new_release})")
+
+
 # -- compat ------------------------------------------------------------------------------------------------------
 def cmd_compat(a: argparse.Namespace) -> int:
     from .compatibility import compatibility
@@ -304,6 +331,8 @@ def cmd_migrate(a: argparse.Namespace) -> int:
         new_text = old_text
     for m in migrations:
         _err(f"{a.file}: {m.old} -> {m.new}")
+    if a.to is not None:
+        _meaning(a.file, data, new, getattr(a, "from_release", None) or "0.7.7", str(rel))
     if changed:
         diff = difflib.unified_diff(old_text.splitlines(keepends=True), new_text.splitlines(keepends=True),
                                     fromfile=a.file, tofile=a.output or a.file)
@@ -456,7 +485,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file", metavar="FILE")
     sp.add_argument("-o", "--output", metavar="OUT", help="write the migrated config here")
     sp.add_argument("--in-place", action="store_true", help="rewrite FILE (a backup is kept as FILE.bak)")
-    sp.add_argument("--to", metavar="T", help=f"spell keys as this DeepSpeed release reads them ({targets})")
+    sp.add_argument("--to", metavar="T", help=f"spell keys as this DeepSpeed release reads them ({targets}), and list "
+                    "what changes meaning between --from and it")
+    sp.add_argument("--from", dest="from_release", metavar="T", help="the release the file was written for "
+                    "(default 0.7.7; used with --to)")
     sp.set_defaults(func=cmd_migrate)
 
     sp = sub.add_parser("schema", help="JSON Schema (draft 2020-12) of ds_config.json",

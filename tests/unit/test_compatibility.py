@@ -56,3 +56,18 @@ def test_compat_command(tmp_path: object) -> None:
     assert "DeepSpeed 0.7.7: accepts" in run.stdout and "DeepSpeed 0.19.6: accepts (reference)" in run.stdout
     assert "DeepSpeed 0.19.8: refuses" in run.stdout and "sparse_attention" in run.stdout
     assert "Traceback" not in run.stderr
+
+
+def test_migrate_to_lists_what_changes_meaning(tmp_path: object) -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    f = Path(str(tmp_path)) / "old.json"
+    f.write_text(json.dumps({"train_batch_size": 16, "zero_optimization": {"stage": 2, "cpu_offload": True}}))
+    run = subprocess.run([sys.executable, "-m", "dsconf", "migrate", str(f), "--to", "0.19.8"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert '"offload_optimizer"' in run.stdout
+    assert "changes meaning: gradient_clipping: 0.0 (0.7.7) -> 1.0 (0.19.8)" in run.stderr
