@@ -50,7 +50,7 @@ class Section(Mapping[str, Any]):
     __slots__ = ("_data", "_kind")
 
     def __init__(self, data: Mapping[str, Any], kind: str = "") -> None:
-        object.__setattr__(self, "_data", {k: _wrap(v) for k, v in data.items()})
+        object.__setattr__(self, "_data", dict(data))
         object.__setattr__(self, "_kind", kind)
 
     def __getattr__(self, name: str) -> Any:
@@ -111,10 +111,6 @@ class Float16Section(Section):
             "consecutive_hysteresis": d["consecutive_hysteresis"],
             "min_scale": d["min_loss_scale"],
         }
-
-
-def _wrap(value: Any) -> Any:
-    return value
 
 
 def dump(value: Any) -> Any:

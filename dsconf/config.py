@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._releases import SUPPORTED_TARGETS, Release
-from ._section import Dtype, Section, dump, materialize
+from ._section import dump, materialize
 from .errors import DeepSpeedConfigError, Problem
 
 __all__ = ["DeepSpeedConfig", "DeepSpeedConfigError"]
@@ -202,5 +202,3 @@ def _all_release_attrs() -> set[str]:
         _ALL = names
     return _ALL
 
-
-_ = (Dtype, Section)

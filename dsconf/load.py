@@ -140,12 +140,6 @@ class _Checker:
         self.problems.add(p, message, value=v, code=code,
                           stricter=None if refused else f"DeepSpeed {self.target} ignores keys it does not know")
 
-    @staticmethod
-    def _is_default(v: Any, f: FieldSpec) -> bool:
-        if f.section is not None:
-            return v is None or (f.default is None and v == {})
-        return v == f.default or v is None
-
     # -- values --------------------------------------------------------------------------------------------
     def value(self, v: Any, f: FieldSpec, p: str, siblings: dict[str, Any]) -> Any:
         info = f.info

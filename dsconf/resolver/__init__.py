@@ -12,7 +12,6 @@ from .._read import Leniency, read
 from .._releases import Release, choose_target
 from ..errors import Problems
 from ..load import PYDANTIC_V2_SINCE, check, prune_defaults, root_spec
-from ..load import Loaded as Loaded
 from ._context import BUILDERS, Ctx
 from .world import discover
 
