@@ -250,3 +250,16 @@ def test_helpers_totals() -> None:
     """Runs last (file order): the helper comparisons made above, for the record."""
     print(f"helpers {TARGET}: {_TOTALS['equal']} equal results, {_TOTALS['both_raise']} both raise, "
           f"{len(CASES)} param dicts ({len(CORPUS)} corpus files)")
+
+
+def test_module_level_keeps_every_name_of_the_releases_constants() -> None:
+    """``dsconf.constants`` has 0.19.8's values and every older name (0.7.7's module is the seed's)."""
+    import dsconf.constants as module
+
+    names = [n for n in vars(ds_constants) if n.isupper() and not n.startswith("_")]
+    missing = [n for n in names if not hasattr(module, n)]
+    assert not missing, missing
+    if TARGET == "0.19.8":
+        wrong = [n for n in names if not n.endswith("_FORMAT") and isinstance(getattr(ds_constants, n),
+                 (bool, int, float, str, type(None))) and getattr(module, n) != getattr(ds_constants, n)]
+        assert not wrong, wrong
