@@ -1,4 +1,4 @@
-"""The ``dsconf`` command: validate, show, plan, migrate, schema, explain, docs.
+"""The ``dsconf`` command: validate, show, plan, compat, migrate, convert, schema, explain, docs.
 
 A thin argparse layer over the library; never imports torch or deepspeed. Exit codes: 0 ok, 1 an invalid config,
 2 usage or unreadable input. User errors are printed as ``FILE: key.path: what is wrong (...)``, never a traceback.
@@ -359,6 +359,35 @@ def _indent(text: str) -> int:
     return 2
 
 
+# -- convert -----------------------------------------------------------------------------------------------------
+_EPILOG_CONVERT = """JSON -> YAML: a Hydra primary config whose defaults list picks, per group, the option closest
+to the file (zero: stage3_offload, optimizer: adamw, ...), then a 'deepspeed:' block with only the keys that differ from
+those options (legacy keys are migrated first). The YAML is checked to compose back to an equal config; a file
+Hydra's struct mode cannot hold (e.g. an unknown key in an open section) is refused with the key named.
+YAML -> JSON: a primary config (with 'defaults:' or 'deepspeed:') is composed from its directory; a plain YAML
+ds_config is read as is. Prints the config's keys (checked by resolving); --resolved prints to_dict() instead.
+
+Using the YAML in a Hydra app: put it in the app's config directory (e.g. conf/ds_converted.yaml), call
+dsconf.groups.register_configs() before @hydra.main, run 'python train.py --config-name ds_converted' (or copy its
+defaults entries and 'deepspeed:' block into the app's primary config), and resolve with dsconf.resolve(cfg).
+
+  dsconf convert ds_config.json -o conf/ds_config.yaml
+  dsconf convert conf/ds_config.yaml -o ds_config.json"""
+
+
+def cmd_convert(a: argparse.Namespace) -> int:
+    from ._convert import convert_text
+
+    _target_check(a.target)
+    text = convert_text(a.file, target=a.target, world_size=a.world_size, resolved=a.resolved)
+    try:
+        _write_or_print(text, a.output)
+    except OSError as exc:
+        raise DeepSpeedConfigError([Problem("", f"cannot write {a.output}: {exc.strerror or exc}",
+                                            code="unreadable")]) from None
+    return OK
+
+
 # -- schema, explain, docs -----------------------------------------------------------------------------------------
 def _write_or_print(text: str, output: str | None) -> None:
     if output:
@@ -490,6 +519,19 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--from", dest="from_release", metavar="T", help="the release the file was written for "
                     "(default 0.7.7; used with --to)")
     sp.set_defaults(func=cmd_migrate)
+
+    sp = sub.add_parser("convert", help="JSON <-> group-based YAML (a Hydra primary config)", formatter_class=raw,
+                        description="Convert a ds_config JSON file into a YAML primary config built on dsconf's "
+                        "config groups, or such a YAML (or a plain YAML ds_config) back into JSON. The round trip "
+                        "JSON -> YAML -> JSON resolves to an equal DeepSpeedConfig.", epilog=_EPILOG_CONVERT)
+    sp.add_argument("file", metavar="FILE", help=".json (to YAML) or .yaml/.yml (to JSON)")
+    sp.add_argument("-o", "--output", metavar="OUT", help="write here (atomically) instead of printing")
+    sp.add_argument("--target", metavar="T", help=f"DeepSpeed release to migrate, check and resolve as ({targets})")
+    sp.add_argument("--world-size", type=_world, metavar="N", help="data-parallel size for the check and --resolved "
+                    "(default: WORLD_SIZE / SLURM_NTASKS, else 1)")
+    sp.add_argument("--resolved", action="store_true", help="YAML -> JSON: print the resolved to_dict() (batch triple "
+                    "explicit for --world-size) instead of the config's keys")
+    sp.set_defaults(func=cmd_convert)
 
     sp = sub.add_parser("schema", help="JSON Schema (draft 2020-12) of ds_config.json",
                         description="A JSON Schema of ds_config.json derived from dsconf's schema dataclasses, for "

@@ -314,7 +314,8 @@ def prune_defaults(data: dict[str, Any], spec: SectionSpec | None = None) -> dic
     chose lets each target release apply its own defaults (and keeps ``to_dict()`` short). Optional sections that
     are present stay present (DeepSpeed reads some by presence); optimizer/scheduler params are kept whole.
     """
-    spec = (spec or root_spec()).variant(data)
+    base = spec or root_spec()
+    spec = base.variant(data)
     out: dict[str, Any] = {}
     for k, v in data.items():
         f = spec.lookup.get(k) if isinstance(k, str) else None
@@ -327,12 +328,14 @@ def prune_defaults(data: dict[str, Any], spec: SectionSpec | None = None) -> dic
             sub = prune_defaults(v, f.section)
             if sub or f.default is None:
                 out[k] = sub
-        elif k == spec.discriminator:
+        elif k == base.discriminator:
             out[k] = v  # the variant's own name (sparse_attention.mode) is what selects its keys
         elif f.variants is not None:
             out[k] = v
         elif v is None and (f.default is None or f.info.was):
             continue
+        elif f.info.was:
+            out[k] = v  # the dataclass holds None here: any value was chosen, even the newest default
         elif v == f.default and (type(v) is type(f.default) or (f.intlike and isinstance(v, float))):
             continue
         else:
