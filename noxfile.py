@@ -42,9 +42,10 @@ def slow(session: nox.Session) -> None:
 def deepspeed(session: nox.Session, release: str) -> None:
     """Tests against real DeepSpeed `release` (differential tests; the training app with 0.19.8)."""
     install_deepspeed(session, release)
-    session.install("-e", ".[test]")
+    # the training app's tests (joblib sweeps, the SLURM launcher config) run against 0.19.8 only
+    session.install("-e", ".[test,launchers]" if release == "0.19.8" else ".[test]")
     env = {"DS_ACCELERATOR": "cpu"}
-    session.run("pytest", "-m", "deepspeed", "-q", "--ignore=tests/property", *session.posargs, env=env)
+    session.run("pytest", "-m", "deepspeed and not slow", "-q", "--ignore=tests/property", *session.posargs, env=env)
     # Hypothesis runs thousands of examples inside one test item: pytest's per-item output, log and warning capture
     # then holds all of them (it grew to ~20 GB over 10,000 examples), so the properties run without it.
     session.run("pytest", "-m", "deepspeed", "-q", "tests/property", "-s", "-p", "no:logging", "-p", "no:warnings",
