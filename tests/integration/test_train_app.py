@@ -167,7 +167,14 @@ def test_dry_run_prints_resolved_config_without_torch(tmp_path: Path) -> None:
     assert "torch" not in _imported(proc.stderr)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("hydra_plugins.hydra_submitit_launcher") is None,
+def _installed(module: str) -> bool:
+    try:  # find_spec of a dotted name raises when the parent package is missing
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not _installed("hydra_plugins.hydra_submitit_launcher"),
                     reason="hydra-submitit-launcher not installed (pip install -e .[launchers])")
 def test_slurm_launcher_config_composes(tmp_path: Path) -> None:
     proc = ok(run(["hydra/launcher=slurm", "--cfg", "hydra", "--package", "hydra.launcher"], tmp_path))
