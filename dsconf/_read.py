@@ -12,6 +12,8 @@ import dataclasses
 import enum
 import json
 import os
+import stat
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,11 @@ from typing import Any
 from .errors import DeepSpeedConfigError, Problem
 
 _MAX_BYTES = 64 * 1024 * 1024
+#: DeepSpeed's deepest section (compression_training) is 6 levels; the limit keeps every recursive step after
+#: reading (copying, comparing, printing) far from Python's recursion limit
+MAX_DEPTH = 100
+#: values in one config, counting each use of a YAML alias: a real config has a few hundred
+MAX_VALUES = 100_000
 
 
 def _fail(message: str, source: str | None, code: str = "unreadable", **kw: Any) -> DeepSpeedConfigError:
@@ -63,7 +70,9 @@ def parse_json_text(text: str, source: str | None, leniency: Leniency | None = N
     except json.JSONDecodeError as exc:
         strict_error = exc  # kept for the message: hjson's own is less precise
     except RecursionError:
-        raise _fail("the JSON is nested too deeply", source) from None
+        raise _fail("the JSON is nested too deeply", source, code="syntax") from None
+    except ValueError as exc:  # an integer longer than Python's int/str limit (4300 digits)
+        raise _fail(f"not valid JSON: {exc}", source, code="syntax") from None
     try:
         import hjson  # DeepSpeed 0.19 reads files with hjson: comments and trailing commas are allowed
 
@@ -76,7 +85,7 @@ def parse_json_text(text: str, source: str | None, leniency: Leniency | None = N
             "duplicate keys " + ", ".join(repr(k) for k in exc.keys), source, code="duplicate_key"
         ) from None
     except RecursionError:
-        raise _fail("the JSON is nested too deeply", source) from None
+        raise _fail("the JSON is nested too deeply", source, code="syntax") from None
     except Exception as exc:  # hjson raises HjsonDecodeError (a ValueError) with line/column
         where = f"{strict_error.msg} at line {strict_error.lineno} column {strict_error.colno}" if strict_error else exc
         raise _fail(f"not valid JSON: {where}", source, code="syntax") from None
@@ -89,8 +98,12 @@ def parse_yaml_text(text: str, source: str | None) -> Any:
         pass
 
     def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-        pairs = loader.construct_pairs(node, deep=True)
-        return _no_duplicates(pairs)
+        # duplicates are looked for among the keys written in this mapping; keys merged in with '<<: *anchor'
+        # may be overridden, as YAML's merge key means
+        own = [k for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"]
+        _no_duplicates([(loader.construct_object(k, deep=True), None) for k in own])
+        loader.flatten_mapping(node)
+        return dict(loader.construct_pairs(node, deep=True))
 
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
     try:
@@ -98,41 +111,162 @@ def parse_yaml_text(text: str, source: str | None) -> Any:
     except _DuplicateKeys as exc:
         raise _fail("duplicate keys " + ", ".join(repr(k) for k in exc.keys), source, code="duplicate_key") from None
     except yaml.constructor.ConstructorError as exc:
+        if "constructor for the tag" not in str(exc.problem):  # e.g. a merge key ('<<') on something not a mapping
+            raise _fail(f"not valid YAML: {exc.problem} ({exc.problem_mark})", source, code="syntax") from None
         raise _fail(f"YAML tag refused (dsconf never constructs objects from a file): {exc.problem}", source,
                     code="syntax") from None
     except yaml.YAMLError as exc:
         raise _fail(f"not valid YAML: {exc}", source, code="syntax") from None
     except RecursionError:
-        raise _fail("the YAML is nested too deeply", source) from None
+        raise _fail("the YAML is nested too deeply", source, code="syntax") from None
+    except TypeError:  # '? [a, b]': a list or mapping as a key
+        raise _fail("a mapping key is a list or mapping; keys must be strings", source, code="syntax") from None
+    except ValueError as exc:  # an integer longer than Python's int/str limit (4300 digits)
+        raise _fail(f"not valid YAML: {exc}", source, code="syntax") from None
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A config file's bytes, refusing what is not a regular file or is larger than ``_MAX_BYTES``.
+
+    The file is opened non-blocking (a FIFO with no writer would otherwise hang ``open``) and checked on the open
+    descriptor, so a path swapped between the check and the read cannot slip through; the read itself stops one
+    byte past the limit, so a file that grows while being read (or lies about its size, like /proc) stays bounded.
+    """
+    name = os.fspath(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(name, flags)
+    except FileNotFoundError:
+        raise _fail("no such file", name, code="missing_file") from None
+    except IsADirectoryError:
+        raise _fail("is a directory, not a config file", name) from None
+    except PermissionError:
+        raise _fail("permission denied", name) from None
+    except OSError as exc:  # ENXIO (a socket), ELOOP, ENAMETOOLONG, ...
+        raise _fail(f"cannot open: {exc.strerror or exc}", name) from None
+    except ValueError:  # a NUL byte in the path
+        raise _fail("is not a valid path (it contains a NUL byte)", name.replace("\x00", "\\0"),
+                    code="missing_file") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise _fail("is a directory, not a config file", name)
+        if not stat.S_ISREG(st.st_mode):
+            raise _fail("is not a regular file (a FIFO, socket or device); dsconf reads config files only", name,
+                        expected="a .json, .yaml or .yml file")
+        if st.st_size > _MAX_BYTES:
+            raise _fail(f"file is too large ({st.st_size} bytes; limit {_MAX_BYTES})", name)
+        chunks: list[bytes] = []
+        total = 0
+        while total <= _MAX_BYTES:
+            chunk = os.read(fd, min(1 << 20, _MAX_BYTES + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > _MAX_BYTES:
+            raise _fail(f"file is too large (more than {_MAX_BYTES} bytes)", name)
+        return b"".join(chunks)
+    except OSError as exc:  # EIO, EISDIR on read, ...
+        raise _fail(f"cannot read: {exc.strerror or exc}", name) from None
+    finally:
+        os.close(fd)
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """A config file as text (UTF-8, bounded, regular files only); line endings kept as they are."""
+    name = os.fspath(path)
+    raw = read_bytes(name)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _fail(f"not UTF-8 text (is it a binary file?): byte {exc.start} is {raw[exc.start:exc.start + 1]!r}",
+                    name, code="syntax") from None
 
 
 def read_path(path: str | os.PathLike[str], leniency: Leniency | None = None) -> tuple[Any, str]:
-    p = Path(path)
     name = str(path)
-    if not p.exists():
-        raise _fail("no such file", name, code="missing_file")
-    if p.is_dir():
-        raise _fail("is a directory, not a config file", name)
-    if not p.is_file():
-        raise _fail("is not a regular file", name)
-    try:
-        size = p.stat().st_size
-        if size > _MAX_BYTES:
-            raise _fail(f"file is too large ({size} bytes; limit {_MAX_BYTES})", name)
-        raw = p.read_bytes()
-    except PermissionError:
-        raise _fail("permission denied", name) from None
-    except OSError as exc:
-        raise _fail(f"cannot read: {exc.strerror}", name) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _fail("not UTF-8 text (is it a binary file?)", name, code="syntax") from None
+    text = read_text(path)
     if not text.strip():
         raise _fail("the file is empty", name, code="syntax", expected="a JSON or YAML object")
-    if p.suffix.lower() in (".yaml", ".yml"):
-        return parse_yaml_text(text, name), name
-    return parse_json_text(text, name, leniency), name
+    if Path(path).suffix.lower() in (".yaml", ".yml"):
+        data = parse_yaml_text(text, name)
+    else:
+        data = parse_json_text(text, name, leniency)
+    check_shape(data, name)
+    return data, name
+
+
+def check_shape(data: Any, source: str | None) -> None:
+    """Refuse data nested deeper than ``MAX_DEPTH``, holding more than ``MAX_VALUES`` values, or an integer too
+    long for Python to print.
+
+    Walked iteratively, counting every visit: YAML aliases are counted once per use (a "billion laughs" file
+    is refused after ``MAX_VALUES`` steps instead of being expanded), and a dict that contains itself is
+    refused instead of recursing until RecursionError somewhere downstream (copying, printing, comparing).
+    """
+    digits = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    max_bits = 3 * digits if digits else 0  # 3 bits < 1 decimal digit: anything shorter prints
+    if _shape_ok(data, max_bits):
+        return
+    # something is wrong: walk again, this time keeping key paths for the message (the fast walk keeps none)
+    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
+    seen = 0
+    while stack:
+        value, depth, path = stack.pop()
+        seen += 1
+        if isinstance(value, Mapping):
+            children: list[tuple[Any, int, str]] = [(v, depth + 1, f"{path}.{k}" if path else str(k))
+                                                    for k, v in value.items()]
+        elif isinstance(value, (list, tuple)):
+            children = [(v, depth + 1, f"{path}[{i}]") for i, v in enumerate(value)]
+        else:
+            if max_bits and isinstance(value, int) and value.bit_length() > max_bits:
+                raise DeepSpeedConfigError([Problem(
+                    path, f"is an integer of about {int(value.bit_length() * 0.30103)} digits", code="range",
+                    expected=f"fewer than {digits} digits (Python can neither print nor write it to JSON)",
+                    stricter="no DeepSpeed setting needs such a number; it could not be written to a file")],
+                    source=source)
+            continue
+        if depth >= MAX_DEPTH:
+            raise DeepSpeedConfigError([Problem(
+                path, f"is nested more than {MAX_DEPTH} levels deep (or contains itself)", code="syntax",
+                expected="a DeepSpeed config (a handful of levels)")], source=source)
+        if seen + len(stack) + len(children) > MAX_VALUES:  # refused before a huge list is stacked
+            raise _fail(f"holds more than {MAX_VALUES:,} values (counting each use of a YAML alias); "
+                        "a DeepSpeed config has a few hundred", source, code="syntax")
+        stack.extend(children)
+
+
+_LEAVES = (str, float, bool, type(None))
+
+
+def _shape_ok(data: Any, max_bits: int) -> bool:
+    """The fast pass of :func:`check_shape` (it runs on every dict config): no paths, no messages. Recursive, but
+    never deeper than ``MAX_DEPTH`` (a cycle ends there too)."""
+    budget = [MAX_VALUES]
+
+    def ok(value: Any, depth: int) -> bool:
+        kind = type(value)
+        if kind is int:
+            return not (max_bits and value.bit_length() > max_bits)
+        if kind in _LEAVES:  # checked first: isinstance(x, Mapping) is slow for the common case
+            return True
+        if kind is dict or isinstance(value, Mapping):
+            children: Any = value.values()
+        elif isinstance(value, (list, tuple)):
+            children = value
+        else:
+            return True
+        budget[0] -= len(children)
+        if depth >= MAX_DEPTH or budget[0] < 0:
+            return False
+        for v in children:
+            if not ok(v, depth + 1):
+                return False
+        return True
+
+    return ok(data, 0)
 
 
 def plain(value: Any) -> Any:
@@ -148,6 +282,13 @@ def plain(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
+
+
+def _plain_checked(source: Any) -> Any:
+    try:
+        return plain(source)
+    except RecursionError:  # a dataclass nested in itself; check_shape covers dicts and lists
+        raise _fail(f"is nested more than {MAX_DEPTH} levels deep (or contains itself)", None, code="syntax") from None
 
 
 def read(source: Any, leniency: Leniency | None = None) -> tuple[dict[str, Any], str | None]:
@@ -169,6 +310,7 @@ def read(source: Any, leniency: Leniency | None = None) -> tuple[dict[str, Any],
             ) from None
         data = parse_json_text(text, "<base64>", leniency)
         name = "<base64>"
+        check_shape(data, name)
     elif type(source).__name__ in ("DictConfig", "ListConfig"):
         from omegaconf import OmegaConf
         from omegaconf.errors import OmegaConfBaseException
@@ -181,9 +323,10 @@ def read(source: Any, leniency: Leniency | None = None) -> tuple[dict[str, Any],
             problem = Problem(str(key), f"cannot be resolved: {why}", code="interpolation")
             raise DeepSpeedConfigError([problem]) from None
     elif dataclasses.is_dataclass(source) and not isinstance(source, type):
-        data = plain(source)
+        data = _plain_checked(source)
     elif isinstance(source, Mapping):
-        data = plain(source)
+        check_shape(source, None)  # before plain(), which recurses: a dict containing itself is refused here
+        data = _plain_checked(source)
     else:
         raise _fail(
             f"cannot read a config from a {type(source).__name__}",

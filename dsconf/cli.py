@@ -308,15 +308,15 @@ def cmd_migrate(a: argparse.Namespace) -> int:
 
     from ._migrate import migrate, target_spelling
     from ._releases import choose_target
-    from .config import atomic_write
     from .errors import Problems
 
     if a.output and a.in_place:
         raise DeepSpeedConfigError([Problem("", "-o and --in-place exclude each other", code="usage")])
     rel, _ = choose_target(a.to)
+    from ._read import read_text
+
     data = _read_file(a.file)
-    with open(a.file, encoding="utf-8") as fh:
-        old_text = fh.read()
+    old_text = read_text(a.file)  # bounded, regular files only, line endings as they are
     new = copy.deepcopy(data)
     problems = Problems()
     migrations = migrate(new, rel, problems)
@@ -340,11 +340,19 @@ def cmd_migrate(a: argparse.Namespace) -> int:
     else:
         _err(f"{a.file}: nothing to migrate")
     if a.output:
-        atomic_write(a.output, new_text)
+        _write(a.output, new_text)
         _err(f"wrote {a.output}")
     elif a.in_place and changed:
-        shutil.copy2(a.file, a.file + ".bak")
-        atomic_write(a.file, new_text)
+        from ._read import read_bytes
+
+        # the backup is written atomically too (byte for byte), before the file itself is replaced: an
+        # interruption at any point leaves FILE as it was, or FILE new and a complete FILE.bak
+        _write(a.file + ".bak", read_bytes(a.file))
+        try:
+            shutil.copystat(a.file, a.file + ".bak")  # times and mode, as a copy would have them
+        except OSError:
+            pass
+        _write(a.file, new_text)
         _err(f"rewrote {a.file} (backup: {a.file}.bak)")
     elif changed:
         _err("(dry run: nothing written; use -o OUT or --in-place)")
@@ -380,20 +388,26 @@ def cmd_convert(a: argparse.Namespace) -> int:
 
     _target_check(a.target)
     text = convert_text(a.file, target=a.target, world_size=a.world_size, resolved=a.resolved)
-    try:
-        _write_or_print(text, a.output)
-    except OSError as exc:
-        raise DeepSpeedConfigError([Problem("", f"cannot write {a.output}: {exc.strerror or exc}",
-                                            code="unreadable")]) from None
+    _write_or_print(text, a.output)
     return OK
 
 
 # -- schema, explain, docs -----------------------------------------------------------------------------------------
+def _write(path: str, data: str | bytes) -> None:
+    """Every file the command writes goes through here: atomically (temp file + rename), an OSError as a
+    DeepSpeedConfigError naming the file (exit 2, no traceback)."""
+    from .config import atomic_write
+
+    try:
+        atomic_write(path, data)
+    except OSError as exc:
+        raise DeepSpeedConfigError([Problem("", f"cannot write {path}: {exc.strerror or exc}", code="unreadable")],
+                                   source=path) from None
+
+
 def _write_or_print(text: str, output: str | None) -> None:
     if output:
-        from .config import atomic_write
-
-        atomic_write(output, text if text.endswith("\n") else text + "\n")
+        _write(output, text if text.endswith("\n") else text + "\n")
         _err(f"wrote {output}")
     else:
         _out(text.rstrip("\n"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from typing import Any
@@ -164,15 +165,25 @@ def _integral(value: Any) -> Any:
     return value
 
 
-def atomic_write(path: str | os.PathLike[str], text: str) -> None:
-    """Write via a temporary file in the same directory and rename: readers see the old or the new file."""
-    target = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(target))
+def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write via a temporary file in the same directory and rename: readers see the old or the new file, never
+    a part of either, and an interrupted write leaves the old file and no temporary file behind.
+
+    A symlink is followed (its target is replaced, the link stays); an existing file keeps its permission bits,
+    a new one gets the umask's (mkstemp alone would leave 0600).
+    """
+    target = os.path.realpath(os.fspath(path))
+    directory = os.path.dirname(target)
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None
     fd, tmp = tempfile.mkstemp(prefix=".dsconf-", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
+            os.fchmod(fh.fileno(), mode if mode is not None else 0o666 & ~_umask())
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
@@ -181,6 +192,34 @@ def atomic_write(path: str | os.PathLike[str], text: str) -> None:
         except OSError:
             pass
         raise
+    _fsync_dir(directory)
+
+
+def _umask() -> int:
+    try:  # Linux: read it without changing it (os.umask would briefly set it for every thread of the process)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_dir(directory: str) -> None:
+    """Make the rename itself durable (best effort: not every platform/filesystem allows it)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 _ALL: set[str] | None = None

@@ -39,6 +39,9 @@ class Problem:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4000:
+        # repr() refuses integers beyond Python's int/str digit limit (ValueError); say how big it is instead
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
     text = repr(value) if not isinstance(value, bool) else str(value).lower()
     if isinstance(value, str):
         text = '"' + value.replace('"', '\\"') + '"'

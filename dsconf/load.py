@@ -190,7 +190,7 @@ class _Checker:
                 return v
             if isinstance(v, bool) or not _is_number(v):
                 return self._type(p, v, f, checked, "a number")
-            if not math.isfinite(v):
+            if isinstance(v, float) and not math.isfinite(v):  # an int is finite (and may be too large for float())
                 self.problems.add(p, "must be a finite number", value=v, code="range",
                                   stricter=None if checked else _LAX)
                 return v

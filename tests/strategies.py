@@ -18,6 +18,7 @@ booleans where numbers go, ``"auto"``, legacy spellings and unknown keys.
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 
@@ -33,8 +34,12 @@ __all__ = [
     "config_cases",
     "configs",
     "consistent_batch_configs",
+    "edge_values",
     "examples",
     "load_profile",
+    "schema_configs",
+    "schema_sections",
+    "targets",
     "world_sizes",
 ]
 
@@ -320,3 +325,173 @@ def config_cases() -> st.SearchStrategy[tuple[dict[str, Any], int]]:
         return cfg, world
 
     return build()
+
+
+# ------------------------------------------------------------------------------------------------ the whole schema
+# Robustness: configs over every section and key of dsconf's schema, each value drawn from the key's own kind
+# (valid values, its choices and bounds) or from the edge values below, with unknown keys, legacy spellings and keys
+# nested in the wrong section mixed in. Used by the no-crash and round-trip properties (no DeepSpeed needed).
+
+#: numbers at the edges: 0, negatives, huge, NaN and infinities, 1e9 vs 1000000000, -0.0, fractions
+EDGE_NUMBERS: tuple[Any, ...] = (
+    0, -1, 1, 2, -(2**31), 2**31, 2**53 + 1, 2**63, 10**30, 10**400, 1e9, 1000000000, 5e8, 1e308, 1e-308, -0.0,
+    0.5, 1.5, float("nan"), float("inf"), float("-inf"),
+)
+#: strings where numbers and booleans go: booleans and numbers as strings, "auto", the empty string
+EDGE_STRINGS: tuple[str, ...] = (
+    "", " ", "auto", "AUTO", "true", "false", "True", "1", "0", "-1", "8", "1e9", "1000000000", "nan", "inf",
+    "null", "None", "yes", "cpu", "nvme", "fp16", "\u00e9\u00df\u2603", "\x00",
+)
+
+
+def edge_values() -> st.SearchStrategy[Any]:
+    """Any JSON value at an edge: the numbers and strings above, booleans, null, empty and small containers."""
+    return st.one_of(
+        st.sampled_from(EDGE_NUMBERS),
+        st.sampled_from(EDGE_STRINGS),
+        st.booleans(),
+        st.none(),
+        st.sampled_from([[], {}, [1, 2], [True], ["a"], {"enabled": True}, {"": 1}, [[]], [None]]),
+    )
+
+
+def _spec() -> Any:
+    from dsconf.load import root_spec  # imported lazily: strategies.py is loaded by every conftest
+
+    return root_spec()
+
+
+@functools.cache
+def _all_key_names() -> list[str]:
+    from dsconf.schema._spec import walk
+
+    return sorted({n for f in walk(_spec()) for n in f.names})
+
+
+def _good_value(f: Any, depth: int, wild: bool) -> st.SearchStrategy[Any]:
+    """A value of the field's own kind (within its choices and bounds most of the time)."""
+    info = f.info
+    kind = f.kind
+    if f.section is not None:
+        return schema_sections(f.section, depth + 1, wild)
+    if f.variants is not None:
+        return st.one_of(*[schema_sections(f.variants[k], depth + 1, wild) for k in sorted(f.variants)])
+    if info.choices:
+        return st.sampled_from(list(info.choices))
+    if kind == "bool":
+        return st.booleans()
+    if kind == "enum":
+        return st.sampled_from([m.value for m in f.enum_cls])
+    if kind in ("int", "float"):
+        lo = info.ge if info.ge is not None else (info.gt + 1 if info.gt is not None else 0)
+        hi = info.le if info.le is not None else (info.lt - 1 if info.lt is not None else 4096)
+        lo, hi = int(min(lo, hi)), int(max(lo, hi))
+        ints = st.integers(lo, hi)
+        if kind == "int":
+            return ints
+        return st.one_of(ints, st.floats(lo, hi, allow_nan=False), st.sampled_from([1e-3, 0.1, 1.0]))
+    if kind == "str":
+        return st.one_of(st.sampled_from(["cpu", "none", "fp16", "bf16", "fp32", "auto", "/tmp/x"]),
+                         st.text(max_size=8))
+    if kind == "list":
+        item = {"int": st.integers(0, 64), "float": st.floats(0, 1), "str": st.text(max_size=6),
+                "bool": st.booleans()}.get(f.item_kind or "", edge_values())
+        return st.lists(item, max_size=4)
+    if kind == "dict":
+        return st.dictionaries(st.text(max_size=6), edge_values(), max_size=3)
+    return edge_values()
+
+
+_FIELD_VALUES: dict[tuple[int, int, bool], st.SearchStrategy[Any]] = {}
+
+
+def _field_value(f: Any, depth: int, wild: bool) -> st.SearchStrategy[Any]:
+    """``wild``: of the key's kind five times in eight, else an edge value, the default, or "auto"; tame: of the
+    key's kind. Built once per field (building a strategy costs more than running an example)."""
+    key = (id(f), depth, wild)
+    if key not in _FIELD_VALUES:
+        good = _good_value(f, depth, wild)
+        default = f.default if f.section is None and f.variants is None else None
+        _FIELD_VALUES[key] = (st.one_of(*[good] * 5, edge_values(), st.just(default), _AUTO) if wild else good)
+    return _FIELD_VALUES[key]
+
+
+@st.composite
+def _typo(draw: st.DrawFn, name: str) -> str:
+    """A near miss of a key name: one character dropped, doubled or swapped, or the case changed."""
+    if len(name) < 2:
+        return name + "x"
+    i = draw(st.integers(0, len(name) - 2))
+    how = draw(st.sampled_from(["drop", "double", "swap", "upper"]))
+    if how == "drop":
+        return name[:i] + name[i + 1:]
+    if how == "double":
+        return name[:i] + name[i] + name[i:]
+    if how == "swap":
+        return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+    return name.upper()
+
+
+@st.composite
+def _schema_section(draw: st.DrawFn, spec: Any, depth: int, wild: bool) -> dict[str, Any]:
+    section = spec
+    if section.variants:  # e.g. sparse_attention: the keys of one mode
+        section = section.variants[draw(st.sampled_from(sorted(section.variants)))]
+    fields = list(section.fields.values())
+    most = 6 if depth == 0 else 3
+    chosen = draw(st.lists(st.sampled_from(fields), max_size=min(most, len(fields)),
+                           unique_by=lambda f: f.name)) if fields else []
+    out: dict[str, Any] = {}
+    for f in chosen:
+        name = draw(st.sampled_from(f.names)) if len(f.names) > 1 and draw(st.integers(0, 3)) == 0 else f.name
+        out[name] = draw(_field_value(f, depth, wild)) if depth < 3 else draw(edge_values())
+    if not wild:
+        return out
+    extra = draw(st.integers(0, 9))
+    if extra == 0 and fields:  # a typo of one of this section's keys
+        out[draw(_typo(draw(st.sampled_from(fields)).name))] = draw(edge_values())
+    elif extra == 1:  # a key that belongs somewhere else (nesting in the wrong section)
+        out[draw(st.sampled_from(_all_key_names()))] = draw(edge_values())
+    elif extra == 2:  # not a key of anything
+        out[draw(st.text(max_size=10))] = draw(edge_values())
+    return out
+
+
+_SECTIONS: dict[tuple[int, int, bool], st.SearchStrategy[dict[str, Any]]] = {}
+
+
+def schema_sections(spec: Any = None, depth: int = 0, wild: bool = True) -> st.SearchStrategy[dict[str, Any]]:
+    """One section of the schema (the whole config when ``spec`` is None): a few of its keys (under any of
+    their spellings, legacy ones included), each with a value from :func:`_field_value`; sometimes a typo of one of
+    its keys, a key of another section (nesting in the wrong place) or a key that is nobody's. Keys their
+    siblings need go missing on their own (only a few keys of a section are drawn). Tame (``wild=False``): values
+    of each key's own kind only, no extra keys."""
+    spec = spec if spec is not None else _spec()
+    key = (id(spec), depth, wild)
+    if key not in _SECTIONS:  # strategies are built once: building one costs more than an example
+        _SECTIONS[key] = _schema_section(spec, depth, wild)
+    return _SECTIONS[key]
+
+
+@st.composite
+def _schema_config(draw: st.DrawFn, wild: bool) -> dict[str, Any]:
+    cfg = draw(_BATCH_OR_CONSISTENT if wild else _CONSISTENT)
+    cfg.update(draw(schema_sections(wild=wild)))
+    return cfg
+
+
+_CONSISTENT = st.deferred(lambda: consistent_batch_configs().map(lambda c: c[0]))
+_BATCH_OR_CONSISTENT = st.deferred(lambda: st.one_of(batch_configs(), _CONSISTENT))
+
+
+def schema_configs(wild: bool = True) -> st.SearchStrategy[dict[str, Any]]:
+    """Whole configs over the schema: a batch triple (any values, or consistent so that resolving gets past the
+    batch math), then any sections and top-level keys (see :func:`schema_sections`); ``wild=False`` for configs
+    that mostly resolve (a consistent triple, values of each key's kind)."""
+    return _schema_config(wild)
+
+
+def targets() -> st.SearchStrategy[str]:
+    from dsconf._releases import SUPPORTED_TARGETS
+
+    return st.sampled_from(list(SUPPORTED_TARGETS))
