@@ -4,6 +4,7 @@
     python train.py zero=stage2 optimizer=lamb --cfg job       # the composed config; never imports torch
     python train.py zero=stage3 dry_run=true                    # the resolved ds_config.json; no torch either
     torchrun --nproc_per_node=2 train.py zero=stage3
+    deepspeed --num_gpus 2 train.py zero=stage3                 # the deepspeed launcher (CPU: one process per "gpu")
     python train.py -m zero=stage1,stage2,stage3 optimizer=adam,adamw [hydra/launcher=joblib | hydra/launcher=slurm]
 
 Each run writes into its Hydra run directory (rank 0 only): ``ds_config.json`` (exactly what DeepSpeed got),
@@ -275,6 +276,7 @@ def train(cfg: DictConfig, ds: dsconf.DeepSpeedConfig, out_dir: Path, rank: int)
         log.info("DeepSpeed %s | world %d (%s) | zero %d | optimizer %s | %s | batch %d = micro %d x gas %d x %d",
                  deepspeed.__version__, world, ds.world_size_source, ds.zero_optimization_stage, ds.optimizer_name,
                  str(dtype).replace("torch.", ""), ds.train_batch_size, micro, gas, world)
+    initial_eval = evaluate(engine, x, y, dtype)
     losses: list[float] = []
     lrs: list[float] = []
     cursor = 0
@@ -298,10 +300,14 @@ def train(cfg: DictConfig, ds: dsconf.DeepSpeedConfig, out_dir: Path, rank: int)
             log.info("step %4d/%d  loss %.6f  lr %.3g  grad_norm %s", step, int(cfg.steps), losses[-1], lr,
                      _fmt(engine.get_global_grad_norm()))
     elapsed = time.perf_counter() - start
+    final_eval = evaluate(engine, x, y, dtype)
     samples = int(cfg.steps) * ds.train_batch_size
     if rank == 0:
         metrics = {
             "loss": losses,
+            # the mean loss over the whole data set (every rank's shard) before the first and after the last step:
+            # per-step losses come from one small batch each and are too noisy to show progress over a few steps
+            "eval_loss": {"start": initial_eval, "end": final_eval},
             "lr": lrs,
             "steps": int(cfg.steps),
             "samples_per_sec": samples / elapsed if elapsed > 0 else None,
@@ -322,10 +328,27 @@ def train(cfg: DictConfig, ds: dsconf.DeepSpeedConfig, out_dir: Path, rank: int)
             "ranks_agree": len({d["ds_config_sha256"] for d in digests}) == 1,
         }
         _write_json(out_dir / "metrics.json", metrics)
-        log.info("done: %d steps, loss %.6f -> %.6f, %.1f samples/s; wrote %s", int(cfg.steps), losses[0],
-                 losses[-1], metrics["samples_per_sec"] or 0.0, out_dir)
+        log.info("done: %d steps, eval loss %.6f -> %.6f, %.1f samples/s; wrote %s", int(cfg.steps), initial_eval,
+                 final_eval, metrics["samples_per_sec"] or 0.0, out_dir)
     dist.barrier()
     return losses[-1]
+
+
+def evaluate(engine: Any, x: torch.Tensor, y: torch.Tensor, dtype: torch.dtype) -> float:
+    """Mean squared error over the whole data set: each rank its shard, summed across ranks."""
+    import torch
+    import torch.distributed as dist
+
+    engine.eval()
+    with torch.no_grad():
+        err = torch.zeros(2, dtype=torch.float64)
+        for chunk in range(0, x.shape[0], 256):
+            xb, yb = x[chunk:chunk + 256].to(engine.device, dtype), y[chunk:chunk + 256].to(engine.device)
+            err[0] += torch.nn.functional.mse_loss(engine(xb).float(), yb, reduction="sum").double().cpu()
+            err[1] += yb.numel()
+    engine.train()
+    dist.all_reduce(err)
+    return float(err[0] / err[1])
 
 
 def _fmt(v: Any) -> str:
@@ -369,7 +392,7 @@ def sweep_points(overrides: Sequence[str]) -> list[list[str]]:
 
     parsed = OverridesParser.create().parse_overrides(list(overrides))
     batches = BasicSweeper.split_arguments(parsed, None)
-    return [list(p) for batch in batches for p in batch]
+    return [[str(o) for o in p] for batch in batches for p in batch]
 
 
 def check_point(config_name: str, overrides: Sequence[str], cuda: bool | None) -> list[str]:
@@ -383,7 +406,7 @@ def check_point(config_name: str, overrides: Sequence[str], cuda: bool | None) -
     loader = GlobalHydra.instance().config_loader()
     try:
         cfg = loader.load_configuration(config_name=config_name, overrides=list(overrides), run_mode=RunMode.MULTIRUN)
-        with_hydra_removed = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
+        with_hydra_removed = OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"])
         ds = resolve(with_hydra_removed)
     except DeepSpeedConfigError as err:
         return [str(err)]
@@ -394,5 +417,20 @@ def check_point(config_name: str, overrides: Sequence[str], cuda: bool | None) -
     return hardware_problems(with_hydra_removed, ds, cuda=cuda)
 
 
+def take_local_rank(argv: list[str]) -> list[str]:
+    """The deepspeed launcher passes ``--local_rank=N`` (Hydra would refuse it): move it to ``LOCAL_RANK``."""
+    out: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg.startswith("--local_rank=") or arg.startswith("--local-rank="):
+            os.environ["LOCAL_RANK"] = arg.split("=", 1)[1]
+        elif arg in ("--local_rank", "--local-rank"):
+            os.environ["LOCAL_RANK"] = next(args, "0")
+        else:
+            out.append(arg)
+    return out
+
+
 if __name__ == "__main__":
+    sys.argv = take_local_rank(sys.argv)
     main()

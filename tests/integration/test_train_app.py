@@ -1,8 +1,10 @@
 """The training app (train.py) end to end, in real subprocesses, with real DeepSpeed 0.19.8 on CPU.
 
-Runs: one single-process run per ZeRO stage (loss goes down; stage 0 uses DeepSpeed's JIT-built CPU Adam, the others
-torch_adam / SGD / Adagrad), a 2-process torchrun job at stage 3, a 4-point multirun, the CPU refusal of Lamb,
-``--cfg job`` / ``dry_run`` without torch, the sweep check, and the SLURM launcher config's composition.
+Runs: one single-process run per ZeRO stage and CPU offload (the whole data set's loss falls; DeepSpeed's JIT-built CPU
+Adam, torch_adam, SGD + bf16, Adagrad), 2-process jobs under torchrun (stage 3) and the deepspeed launcher, a 4-point
+multirun and a joblib-parallel one, the CPU refusal of Lamb, ``--cfg job`` / ``dry_run`` without torch, the sweep
+check, and the SLURM launcher config's composition. The first run JIT-builds DeepSpeed's CPU ops (cpu_adam,
+deepspeed_shm_comm: a minute or two each on 2 cores) into ~/.cache/torch_extensions.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +22,6 @@ import _deepspeed as harness
 import pytest
 
 pytestmark = [
-    pytest.mark.slow,  # not yet passing: kept out of CI (nox -s deepspeed runs "deepspeed and not slow")
     pytest.mark.deepspeed,
     pytest.mark.skipif(harness.DS_VERSION != "0.19.8",
                        reason=f"the training app targets DeepSpeed 0.19.8 (installed: {harness.DS_VERSION})"),
@@ -28,6 +30,13 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ROOT / "train.py"
 TINY = ["model=mlp_tiny", "data.num_samples=512", "log_every=1"]
+
+
+def _installed(module: str) -> bool:
+    try:  # find_spec of a dotted name raises when the parent package is missing
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def _env() -> dict[str, str]:
@@ -71,32 +80,38 @@ def check_run_dir(run_dir: Path, world: int) -> dict[str, Any]:
     return metrics
 
 
-STAGES = {
+RUNS = {
     # stage 0 keeps DeepSpeed's own CPU Adam (JIT-built once, then cached in ~/.cache/torch_extensions)
-    0: ["zero=stage0", "optimizer=adam"],
-    1: ["zero=stage1", "optimizer=adamw", "deepspeed.optimizer.params.torch_adam=true"],
-    2: ["zero=stage2", "optimizer=sgd", "precision=bf16"],
-    3: ["zero=stage3", "optimizer=adagrad"],
+    "stage0-adam": (0, ["zero=stage0", "optimizer=adam"]),
+    "stage1-torch_adamw": (1, ["zero=stage1", "optimizer=adamw", "deepspeed.optimizer.params.torch_adam=true"]),
+    "stage2-sgd-bf16": (2, ["zero=stage2", "optimizer=sgd", "precision=bf16"]),
+    "stage3-adagrad": (3, ["zero=stage3", "optimizer=adagrad"]),
+    # optimizer states and step on the CPU (DeepSpeedCPUAdam), ZeRO-Offload's path
+    "stage2_offload-adamw": (2, ["zero=stage2_offload", "optimizer=adamw"]),
 }
 
 
-@pytest.mark.parametrize("stage", sorted(STAGES))
-def test_single_process_run_loss_goes_down(stage: int, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_single_process_run_loss_goes_down(name: str, tmp_path: Path) -> None:
+    stage, overrides = RUNS[name]
     run_dir = tmp_path / "run"
-    proc = ok(run(["steps=20", *TINY, *STAGES[stage], f"hydra.run.dir={run_dir}"], tmp_path, timeout=420))
+    proc = ok(run(["steps=20", *TINY, *overrides, f"hydra.run.dir={run_dir}"], tmp_path, timeout=420))
     metrics = check_run_dir(run_dir, world=1)
     assert metrics["zero_stage"] == stage
-    loss = metrics["loss"]
-    assert sum(loss[-4:]) / 4 < 0.8 * sum(loss[:4]) / 4, loss  # per-step losses are noisy: compare the ends
-    assert load(run_dir / "ds_config.json")["zero_optimization"]["stage"] == stage
+    # the whole data set's loss before and after training: single-batch step losses are too noisy for 20 steps
+    start, end = metrics["eval_loss"]["start"], metrics["eval_loss"]["end"]
+    assert end < 0.7 * start, (metrics["eval_loss"], metrics["loss"])
+    # DeepSpeed's default stage is 0: dsconf's to_dict() leaves default-valued sections out
+    assert load(run_dir / "ds_config.json").get("zero_optimization", {}).get("stage", 0) == stage
     assert "step   20/20" in proc.stderr + proc.stdout
 
 
 def test_torchrun_two_ranks_stage3(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
-    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=0"]
+    # a real free port: with --master_port=0 the workers are told port 0 and their TCPStore client never connects
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={_free_port()}"]
     proc = ok(run(["zero=stage3", "optimizer=sgd", "steps=4", *TINY, f"hydra.run.dir={run_dir}"], tmp_path,
-                  launcher=launcher))
+                  launcher=launcher, timeout=600))
     metrics = check_run_dir(run_dir, world=2)
     assert metrics["world_size_source"].lower().startswith("launcher") or "WORLD_SIZE" in metrics["world_size_source"]
     assert metrics["ranks_agree"] is True
@@ -104,6 +119,23 @@ def test_torchrun_two_ranks_stage3(tmp_path: Path) -> None:
     assert {tuple(r["batch"]) for r in metrics["ranks"]} == {(32, 8, 2)}
     out = proc.stdout + proc.stderr
     assert out.count("done: 4 steps") == 1  # the per-step log comes from rank 0 only
+
+
+def test_deepspeed_launcher_two_ranks(tmp_path: Path) -> None:
+    """``deepspeed --num_gpus 2 train.py``: the launcher's ``--local_rank=N`` argument reaches LOCAL_RANK, not Hydra."""
+    run_dir = tmp_path / "run"
+    launcher = [sys.executable, "-m", "deepspeed.launcher.runner", "--num_gpus", "2", "--master_port",
+                str(_free_port())]
+    ok(run(["zero=stage2", "optimizer=sgd", "steps=2", *TINY, f"hydra.run.dir={run_dir}"], tmp_path,
+           launcher=launcher, timeout=600))
+    metrics = check_run_dir(run_dir, world=2)
+    assert metrics["ranks_agree"] is True and [r["rank"] for r in metrics["ranks"]] == [0, 1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def test_multirun_one_ds_config_per_point(tmp_path: Path) -> None:
@@ -118,6 +150,18 @@ def test_multirun_one_ds_config_per_point(tmp_path: Path) -> None:
         check_run_dir(point, world=1)
         seen.add((ds_config["zero_optimization"]["stage"], ds_config["optimizer"]["type"].lower()))
     assert seen == {(1, "sgd"), (1, "adagrad"), (2, "sgd"), (2, "adagrad")}
+
+
+@pytest.mark.skipif(not _installed("hydra_plugins.hydra_joblib_launcher"),
+                    reason="hydra-joblib-launcher not installed (pip install -e .[launchers])")
+def test_multirun_joblib_launcher_runs_points_in_parallel(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep"
+    ok(run(["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "zero=stage1,stage3", "optimizer=sgd", "steps=2",
+            *TINY, f"hydra.sweep.dir={sweep}"], tmp_path, timeout=400))
+    stages = sorted(load(p)["zero_optimization"]["stage"] for p in sweep.rglob("ds_config.json"))
+    assert stages == [1, 3]
+    for point in sweep.rglob("metrics.json"):
+        check_run_dir(point.parent, world=1)
 
 
 def test_sweep_with_invalid_points_stops_before_running(tmp_path: Path) -> None:
@@ -165,13 +209,6 @@ def test_dry_run_prints_resolved_config_without_torch(tmp_path: Path) -> None:
     assert printed["train_batch_size"] == 16
     assert load(run_dir / "ds_config.json") == printed
     assert "torch" not in _imported(proc.stderr)
-
-
-def _installed(module: str) -> bool:
-    try:  # find_spec of a dotted name raises when the parent package is missing
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 @pytest.mark.skipif(not _installed("hydra_plugins.hydra_submitit_launcher"),
