@@ -131,6 +131,16 @@ def _cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
+def _cpu_fp16_supported() -> bool:
+    """DeepSpeed's CPU accelerator's own test (``is_fp16_supported``), without importing deepspeed."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_fp16_supported())
+    except Exception:  # older torch builds lack the op: DeepSpeed then answers False as well
+        return False
+
+
 def hardware_problems(cfg: DictConfig, ds: dsconf.DeepSpeedConfig, *, cuda: bool) -> list[str]:
     """Why this resolved choice cannot train on this machine (empty: it can)."""
     if cuda:
@@ -145,9 +155,10 @@ def hardware_problems(cfg: DictConfig, ds: dsconf.DeepSpeedConfig, *, cuda: bool
         if importlib.util.find_spec("mup") is None:
             out.append(f"optimizer {ds.optimizer_name!r} comes from the 'mup' package, which is not installed")
     data = ds.to_dict()
-    if (data.get("fp16") or {}).get("enabled"):
-        out.append("precision fp16 needs CUDA: DeepSpeed's CPU accelerator does not support fp16 "
-                   "(FP16_Optimizer and the loss scaler are CUDA-only); use precision=bf16 or fp32")
+    if (data.get("fp16") or {}).get("enabled") and not _cpu_fp16_supported():
+        out.append("precision fp16 is not supported on this CPU: DeepSpeed's CPU accelerator offers fp16 only where "
+                   "oneDNN has fp16 kernels (AVX512-FP16/AMX CPUs; torch.ops.mkldnn._is_mkldnn_fp16_supported() "
+                   "is False here); use precision=bf16 or fp32")
     zero = data.get("zero_optimization") or {}
     for part in ("offload_optimizer", "offload_param"):
         if str((zero.get(part) or {}).get("device", "")).lower() == "nvme":

@@ -184,6 +184,17 @@ def test_cuda_only_optimizer_refused_on_cpu(tmp_path: Path) -> None:
     assert not (run_dir / "metrics.json").exists()
 
 
+def test_fp16_refused_on_a_cpu_without_fp16_kernels(tmp_path: Path) -> None:
+    import torch
+
+    if torch.ops.mkldnn._is_mkldnn_fp16_supported():
+        pytest.skip("this CPU has oneDNN fp16 kernels: DeepSpeed's CPU accelerator accepts fp16 here")
+    proc = run(["precision=fp16", "optimizer=sgd", f"hydra.run.dir={tmp_path / 'run'}"], tmp_path)
+    assert proc.returncode != 0
+    assert "precision fp16 is not supported on this CPU" in proc.stderr and "precision=bf16" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def _imported(stderr: str) -> set[str]:
     """Top-level modules from ``python -X importtime`` output."""
     out = set()
