@@ -272,19 +272,23 @@ def _pruned(data: dict[str, Any]) -> dict[str, Any]:
 
 def _same(a: dict[str, Any], b: dict[str, Any], target: str | None) -> bool:
     """Equal resolved configs at the first world size where ``a`` resolves; else equal checked data."""
+    from ._releases import SUPPORTED_TARGETS
     from .config import DeepSpeedConfig
 
+    # a config written for an older release (keys removed since) is compared where it is valid
+    targets = [target] if target is not None else [None, *reversed(SUPPORTED_TARGETS[:-1])]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for w in _WORLD_SIZES:
-            try:
-                ra = DeepSpeedConfig(copy.deepcopy(a), world_size=w, target=target)
-            except DeepSpeedConfigError:
-                continue
-            try:
-                return bool(ra == DeepSpeedConfig(copy.deepcopy(b), world_size=w, target=target))
-            except DeepSpeedConfigError:
-                return False
+        for t in targets:
+            for w in _WORLD_SIZES:
+                try:
+                    ra = DeepSpeedConfig(copy.deepcopy(a), world_size=w, target=t)
+                except DeepSpeedConfigError:
+                    continue
+                try:
+                    return bool(ra == DeepSpeedConfig(copy.deepcopy(b), world_size=w, target=t))
+                except DeepSpeedConfigError:
+                    return False
     return _pruned(a) == _pruned(b)
 
 

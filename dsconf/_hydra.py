@@ -45,10 +45,54 @@ def compose(overrides: Sequence[str] = (), config_dir: str | None = None, config
             return hydra_compose(config_name, overrides=list(overrides))
     except (HydraException, OmegaConfBaseException) as exc:
         raise translate(exc) from None
+    except (AssertionError, AttributeError):
+        # OmegaConf 2.3 fails on its own asserts when an override sets a key inside a section that is null
+        # (omry/omegaconf#1035, #1360); name the override and the spelling that works instead
+        problems = null_section_overrides(overrides)
+        if not problems:
+            raise
+        raise DeepSpeedConfigError(problems) from None
     finally:
         GlobalHydra.instance().clear()
         if tmp is not None:
             tmp.cleanup()
+
+
+def null_section_overrides(overrides: Sequence[str]) -> list[Problem]:
+    """Overrides that set a key inside an optional (null by default) section, with the spelling OmegaConf 2.3 takes.
+
+    ``deepspeed.tensorboard.enabled=true`` cannot create the null ``tensorboard`` section; merging a mapping into
+    its parent can: ``deepspeed={tensorboard:{enabled:true}}``.
+    """
+    from .load import root_spec
+
+    out: list[Problem] = []
+    for override in overrides:
+        key, sep, value = override.lstrip("+").partition("=")
+        parts = key.split(".")
+        if not sep or override.startswith("~") or parts[0] != "deepspeed":
+            continue
+        spec = root_spec()
+        # a mapping assigned to the null section itself fails the same way as a key inside it
+        inner = parts[1:] if value.lstrip().startswith("{") else parts[1:-1]
+        for i, part in enumerate(inner, start=1):
+            f = spec.lookup.get(part)
+            if f is None or f.section is None:
+                break
+            if f.optional:
+                nested = value
+                for name in reversed(parts[i:]):
+                    nested = f"{{{name}:{nested}}}"
+                what = "assigns" if i == len(parts) - 1 else "sets a key inside"
+                parent = ".".join(parts[:i])
+                section = ".".join(parts[: i + 1])
+                out.append(Problem(section, f"'{override}' {what} '{section}', a section that is null "
+                                   "unless a config sets it; OmegaConf 2.3 cannot create it from a dotted override",
+                                   expected=f"the section merged into its parent: '{parent}={nested}' (or set it "
+                                   "in a YAML config)", code="compose"))
+                break
+            spec = f.section
+    return out
 
 
 def translate(exc: BaseException) -> DeepSpeedConfigError:
