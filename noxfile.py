@@ -53,6 +53,23 @@ def deepspeed(session: nox.Session, release: str) -> None:
 
 
 @nox.session
+def robustness(session: nox.Session) -> None:
+    """The robustness suite at length, not in CI: the no-crash and round-trip properties with
+    HYPOTHESIS_PROFILE=long (1,000,000 generated configs for the no-crash property alone; hours on 2 cores), the
+    broken-file table, the atomic-write and error-table tests. No DeepSpeed needed. `HYPOTHESIS_PROFILE=dev nox -s
+    robustness` is the short run; the differential properties at length are `HYPOTHESIS_PROFILE=long nox -s deepspeed`.
+    """
+    import os
+
+    session.install("-e", ".[test]")
+    profile = os.environ.get("HYPOTHESIS_PROFILE", "long")
+    # like the deepspeed session's properties: without pytest's per-item capture (it keeps every example's output)
+    session.run("pytest", "-q", "-s", "-p", "no:logging", "-p", "no:warnings", "tests/property/test_no_crash.py",
+                "tests/unit/test_roundtrips.py", "tests/unit/test_broken_files.py", "tests/unit/test_atomic_writes.py",
+                "tests/unit/test_errors.py", *session.posargs, env={"HYPOTHESIS_PROFILE": profile})
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", "dsconf", "tests", "tools", "train.py", "noxfile.py")

@@ -109,8 +109,13 @@ class DeepSpeedConfig:
         elastic = isinstance(out.get("elasticity"), dict) and out["elasticity"].get("enabled") is True
         for k in _BATCH:
             out.pop(k, None)
+            value = self._attrs[k]
+            if k == "train_batch_size" and isinstance(value, float) and not value.is_integer():
+                # only M * G * W makes a fractional batch (a world size sequence_parallel_size does not divide);
+                # written out, 0.5 would be refused as input, left out it is derived again to the same value
+                continue
             if not elastic:
-                out[k] = self._attrs[k]  # as resolved (a float stays a float: DeepSpeed's arithmetic then matches)
+                out[k] = value  # as resolved (a float stays a float: DeepSpeed's arithmetic then matches)
         return target_spelling(out, self._target)
 
     def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int = 2) -> str:

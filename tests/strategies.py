@@ -114,7 +114,9 @@ def batch_value() -> st.SearchStrategy[Any]:
         st.integers(min_value=2**31, max_value=2**63),  # huge
         st.none(),  # explicit null: DeepSpeed treats it as absent
         st.sampled_from([8.0, 2.5, -1.0]),  # floats: DeepSpeed accepts 8.0 and propagates floats
-        st.sampled_from(["8", "auto"]),  # strings: DeepSpeed crashes in the arithmetic
+        st.sampled_from([1e9, 1000000000, 1e3, 1000, -0.0]),  # the same number as a float and as an int
+        st.sampled_from([float("nan"), float("inf"), float("-inf")]),
+        st.sampled_from(["8", "auto", "true", "1", ""]),  # strings: DeepSpeed crashes in the arithmetic
         st.booleans(),  # bool is an int to DeepSpeed: True works as 1
     )
     return st.one_of(good, good, good, bad)
@@ -182,7 +184,7 @@ def _section(
 
 
 def _flag() -> st.SearchStrategy[Any]:
-    return st.one_of(*[st.booleans()] * 6, _AUTO, st.sampled_from([0, 1, "true", None]))
+    return st.one_of(*[st.booleans()] * 6, _AUTO, st.sampled_from([0, 1, "true", "false", "True", 1.0, None]))
 
 
 def fp16_sections() -> st.SearchStrategy[dict[str, Any]]:
@@ -268,8 +270,9 @@ def optimizer_sections() -> st.SearchStrategy[dict[str, Any]]:
 
 def scalar_keys() -> dict[str, st.SearchStrategy[Any]]:
     return {
-        "gradient_clipping": st.one_of(st.sampled_from([0.0, 1.0, 0.5, 1, "auto", "1.0"]), st.floats(0, 10)),
-        "steps_per_print": st.one_of(st.integers(1, 10_000), st.sampled_from([0, None])),
+        "gradient_clipping": st.one_of(st.sampled_from([0.0, 1.0, 0.5, 1, "auto", "1.0"]), st.floats(0, 10),
+                                       st.sampled_from([-1.0, 1e9, float("nan"), float("inf"), True, 10**30])),
+        "steps_per_print": st.one_of(st.integers(1, 10_000), st.sampled_from([0, None, 1e9, 1000000000, -1, 2.5])),
         "prescale_gradients": st.booleans(),
         "gradient_predivide_factor": st.sampled_from([1.0, 2, 8.0]),
         "wall_clock_breakdown": st.booleans(),
@@ -484,10 +487,8 @@ def _schema_config(draw: st.DrawFn, wild: bool) -> dict[str, Any]:
     return cfg
 
 
-#: left out of tame configs: the batch triple (drawn consistent first) and sequence_parallel_size (it divides the
-#: world size, which then need not divide evenly)
-_TAME_SKIP = frozenset({"train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps",
-                        "sequence_parallel_size"})
+#: left out of tame configs: the batch triple (drawn consistent first)
+_TAME_SKIP = frozenset({"train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps"})
 
 
 def _with_micro(config: dict[str, Any]) -> dict[str, Any]:

@@ -54,3 +54,11 @@ def test_generated_configs_agree(case: tuple[dict[str, Any], int]) -> None:
     """Whole configs: precision, ZeRO stage/offload (incl. legacy forms), optimizer, scalars, unknown keys, "auto"."""
     config, world_size = case
     _assert_agrees(config, world_size)
+
+
+@settings(max_examples=strategies.examples("config"))
+@given(config=strategies.schema_configs(), world_size=strategies.st.sampled_from(strategies.WORLD_SIZES))
+def test_schema_configs_agree(config: dict[str, Any], world_size: int) -> None:
+    """Configs over every section of the schema, with edge values (0, negatives, huge, NaN, infinities, 1e9 vs
+    1000000000, booleans as numbers and strings), typos, legacy spellings and keys in the wrong section."""
+    _assert_agrees(config, world_size)
