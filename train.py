@@ -442,6 +442,29 @@ def take_local_rank(argv: list[str]) -> list[str]:
     return out
 
 
+def refuse_null_section_overrides(args: Sequence[str]) -> None:
+    """Name an override OmegaConf 2.3 crashes on (a key inside a null optional section) before Hydra runs.
+
+    Hydra would print OmegaConf's internal AssertionError with a traceback; only when such an override is present
+    is the app composed once here to see whether a config set the section first.
+    """
+    from dsconf._hydra import compose, null_section_overrides
+
+    overrides = [a for a in args if not a.startswith("-") and "=" in a]
+    if not null_section_overrides(overrides):
+        return
+    if any("," in a.split("=", 1)[1] and not a.split("=", 1)[1].lstrip().startswith(("{", "[")) for a in overrides):
+        overrides = [a for a in overrides if "," not in a.split("=", 1)[1]]  # a sweep: check its fixed part
+    try:
+        compose(overrides, config_dir=str(Path(__file__).resolve().parent / "conf"), config_name="config")
+    except DeepSpeedConfigError as err:
+        if any(p.message.startswith("'") and "null" in p.message for p in err.problems):
+            _fail(f"invalid override: {err}")
+    except Exception:  # noqa: BLE001 - anything else is Hydra's to report, with its own message
+        return
+
+
 if __name__ == "__main__":
     sys.argv = take_local_rank(sys.argv)
+    refuse_null_section_overrides(sys.argv[1:])
     main()

@@ -184,6 +184,15 @@ def test_cuda_only_optimizer_refused_on_cpu(tmp_path: Path) -> None:
     assert not (run_dir / "metrics.json").exists()
 
 
+def test_override_into_a_null_section_is_named_without_traceback(tmp_path: Path) -> None:
+    proc = run(["deepspeed.tensorboard.enabled=true", "dry_run=true", f"hydra.run.dir={tmp_path / 'run'}"], tmp_path)
+    assert proc.returncode != 0
+    assert "deepspeed={tensorboard:{enabled:true}}" in proc.stderr and "Traceback" not in proc.stderr
+    works = ok(run(["deepspeed={tensorboard:{enabled:true}}", "dry_run=true", f"hydra.run.dir={tmp_path / 'ok'}"],
+                   tmp_path))
+    assert '"tensorboard": {' in works.stdout
+
+
 def test_fp16_refused_on_a_cpu_without_fp16_kernels(tmp_path: Path) -> None:
     import torch
 
