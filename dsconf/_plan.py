@@ -104,13 +104,14 @@ def _text(v: Any) -> str:
 
 
 # -- building points ---------------------------------------------------------------------------------------------
+# Points share the sub-dicts they do not change with the base they start from (the file's data, or a cached
+# composition): setting or deleting a key copies only the dicts on its path. A point is read-only after that.
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     *parents, last = path.split(".")
     node = data
     for p in parents:
         nxt = node.get(p)
-        if not isinstance(nxt, dict):
-            nxt = node[p] = {}
+        nxt = node[p] = dict(nxt) if isinstance(nxt, dict) else {}
         node = nxt
     node[last] = copy.deepcopy(value)
 
@@ -119,9 +120,12 @@ def del_path(data: dict[str, Any], path: str) -> None:
     *parents, last = path.split(".")
     node: Any = data
     for p in parents:
-        node = node.get(p) if isinstance(node, dict) else None
-    if isinstance(node, dict):
-        node.pop(last, None)
+        nxt = node.get(p)
+        if not isinstance(nxt, dict):
+            return
+        nxt = node[p] = dict(nxt)
+        node = nxt
+    node.pop(last, None)
 
 
 @cache
@@ -189,9 +193,10 @@ def composed_data(group_settings: Sequence[Setting]) -> dict[str, Any]:
 
 
 def point_data(base: dict[str, Any] | None, settings: Sequence[Setting]) -> dict[str, Any]:
-    """One point: a copy of the file's data with the settings applied, or a composition of the groups."""
+    """One point: the file's data with the settings applied, or a composition of the groups (read-only: it shares
+    the sub-dicts no setting touches with ``base`` or the cached composition)."""
     if base is not None:
-        return apply_settings(copy.deepcopy(base), settings, groups=True)
+        return apply_settings(dict(base), settings, groups=True)
     groups = [s for s in settings if s.kind == "group"]
     return apply_settings(_composed(tuple(groups)), [s for s in settings if s.kind != "group"], groups=False)
 
@@ -203,7 +208,7 @@ def _composed(groups: tuple[Setting, ...]) -> dict[str, Any]:
     key = tuple(sorted(groups, key=lambda s: s.key))
     if key not in _COMPOSED:
         _COMPOSED[key] = composed_data(key)
-    return copy.deepcopy(_COMPOSED[key])
+    return dict(_COMPOSED[key])
 
 
 # -- checking points ---------------------------------------------------------------------------------------------
@@ -216,10 +221,10 @@ class Checker:
         self.strict = strict
         self._memo: dict[str, list[Problem]] = {}
 
-    def _resolve(self, data: dict[str, Any], world: int) -> list[Problem]:
-        key = json.dumps([data, world], sort_keys=True, default=str)
+    def _resolve(self, data: dict[str, Any], world: int, batch_only: bool = False) -> list[Problem]:
+        key = json.dumps([data, world, batch_only], sort_keys=True, default=str)
         if key not in self._memo:
-            self._memo[key] = resolve_problems(data, world, self.target, self.strict)
+            self._memo[key] = resolve_problems(data, world, self.target, self.strict, batch_only=batch_only)
         return self._memo[key]
 
     def problems(self, data: dict[str, Any], world: int) -> list[Problem]:
@@ -231,19 +236,29 @@ class Checker:
             batch["sequence_parallel_size"] = data["sequence_parallel_size"]
         out = [p for p in self._resolve({**rest, "train_micro_batch_size_per_gpu": 1}, world)
                if p.path.split(".")[0] not in BATCH]
-        out += [p for p in self._resolve(batch, world) if p.path.split(".")[0] in BATCH]
+        # the triple alone: only the batch builder reports on those keys (elasticity, the other one, is handled
+        # above), so the other builders need not run once per distinct triple
+        out += [p for p in self._resolve(batch, world, batch_only=True) if p.path.split(".")[0] in BATCH]
         return out
 
 
-def resolve_problems(data: dict[str, Any], world: int, target: str | None, strict: bool) -> list[Problem]:
+def resolve_problems(data: dict[str, Any], world: int, target: str | None, strict: bool, *,
+                     batch_only: bool = False) -> list[Problem]:
+    """Every problem of ``data`` at ``world`` (none: valid); ``batch_only`` runs only the batch builder."""
     import warnings
 
     from .config import DeepSpeedConfig
+    from .resolver import resolve_attrs
+    from .resolver.sections.core import batch
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            DeepSpeedConfig(copy.deepcopy(data), world_size=world, target=target, strict=strict)
+            # no copy: reading a dict makes fresh plain data, the input is never changed
+            if batch_only:
+                resolve_attrs(data, world_size=world, target=target, strict=strict, only=(batch,))
+            else:
+                DeepSpeedConfig(data, world_size=world, target=target, strict=strict)
     except DeepSpeedConfigError as exc:
         return list(exc.problems)
     return []

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from functools import total_ordering
-from importlib import metadata
+from functools import cache, total_ordering
 
 SUPPORTED_TARGETS: tuple[str, ...] = ("0.7.7", "0.19.6", "0.19.8")
 NEWEST = SUPPORTED_TARGETS[-1]
@@ -17,22 +16,18 @@ class Release:
     __slots__ = ("text", "parts")
 
     def __init__(self, text: str) -> None:
-        core = text.split("+")[0]
-        try:
-            self.parts = tuple(int(p) for p in core.split(".")[:3])
-        except ValueError as exc:
-            raise ValueError(f"not a DeepSpeed release number: {text!r}") from exc
-        self.text = ".".join(str(p) for p in self.parts)
+        self.parts, self.text = _parse(text)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, str):
-            other = Release(other)
+            return self.parts == _parse(other)[0]
         return isinstance(other, Release) and self.parts == other.parts
 
     def __lt__(self, other: Release | str) -> bool:
-        if isinstance(other, str):
-            other = Release(other)
-        return self.parts < other.parts
+        return self.parts < (_parse(other)[0] if isinstance(other, str) else other.parts)
+
+    def __ge__(self, other: Release | str) -> bool:  # spelled out: total_ordering's version costs two calls
+        return self.parts >= (_parse(other)[0] if isinstance(other, str) else other.parts)
 
     def __hash__(self) -> int:
         return hash(self.parts)
@@ -44,12 +39,59 @@ class Release:
         return f"Release({self.text!r})"
 
 
-def installed_deepspeed_version() -> str | None:
-    """The installed deepspeed's version, read from package metadata (deepspeed is never imported)."""
+@cache
+def _parse(text: str) -> tuple[tuple[int, ...], str]:
+    # cached: the resolver compares field releases ("0.19.6") against the target thousands of times per config
+    core = text.split("+")[0]
     try:
-        return metadata.version("deepspeed")
-    except metadata.PackageNotFoundError:
-        return None
+        parts = tuple(int(p) for p in core.split(".")[:3])
+    except ValueError as exc:
+        raise ValueError(f"not a DeepSpeed release number: {text!r}") from exc
+    return parts, ".".join(str(p) for p in parts)
+
+
+_INSTALLED: list[str | None] = []
+
+
+def installed_deepspeed_version() -> str | None:
+    """The installed deepspeed's version, read from package metadata (deepspeed is never imported).
+
+    Read once per process: parsing the METADATA file costs more than resolving a whole config.
+    """
+    if not _INSTALLED:
+        found = _dist_info_version()
+        if found is None:
+            from importlib import metadata  # here, not at the top: importing it costs a dsconf process ~20 ms
+
+            try:
+                found = metadata.version("deepspeed")
+            except metadata.PackageNotFoundError:
+                found = None
+        _INSTALLED.append(found)
+    return _INSTALLED[0]
+
+
+def _dist_info_version() -> str | None:
+    """The version in the name of the first ``deepspeed-<version>.dist-info`` directory on ``sys.path``: what
+    ``importlib.metadata`` finds first for a pip-installed package, without importing it. None when there is no such
+    directory (an egg, a develop install: then importlib.metadata decides)."""
+    import os
+    import sys
+
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith("deepspeed-") and name.endswith(".dist-info"):
+                version = name[len("deepspeed-"):-len(".dist-info")]
+                try:
+                    _parse(version)
+                except ValueError:
+                    return None
+                return version
+    return None
 
 
 def choose_target(explicit: str | Release | None = None) -> tuple[Release, str]:

@@ -143,8 +143,8 @@ class _Checker:
     # -- values --------------------------------------------------------------------------------------------
     def value(self, v: Any, f: FieldSpec, p: str, siblings: dict[str, Any]) -> Any:
         info = f.info
-        checked = info.ds_checked is not None and self.target >= Release(info.ds_checked)
-        if isinstance(v, str) and v == AUTO and info.auto:
+        checked = f.checked_in(self.target)
+        if info.auto and v == AUTO and isinstance(v, str):
             self.auto_paths.append(p)
             return v
         if v is None:
@@ -213,8 +213,10 @@ class _Checker:
         elif kind == "dict":
             if not isinstance(v, dict):
                 return self._type(p, v, f, checked, "an object")
-        literal_only = all(isinstance(c, str) for c in info.choices or ()) and not isinstance(v, str)
-        if info.choices is not None and kind not in ("enum", "list") and not (kind != "str" and literal_only):
+        if info.choices is None:
+            return v
+        literal_only = all(isinstance(c, str) for c in info.choices) and not isinstance(v, str)
+        if kind not in ("enum", "list") and not (kind != "str" and literal_only):
             norm = v.lower() if (info.normalize == "lower" and isinstance(v, str)) else (
                 v.upper() if (info.normalize == "upper" and isinstance(v, str)) else v)
             if norm not in info.choices:
@@ -241,7 +243,9 @@ class _Checker:
 
     def _bounds(self, v: Any, f: FieldSpec, p: str) -> Any:
         info = f.info
-        checked = info.ds_checked is not None and self.target >= Release(info.ds_checked)
+        if info.ge is None and info.gt is None and info.le is None and info.lt is None:
+            return v
+        checked = f.checked_in(self.target)
         bounds = (("ge", info.ge, ">="), ("gt", info.gt, ">"), ("le", info.le, "<="), ("lt", info.lt, "<"))
         for op, bound, text in bounds:
             if bound is None:

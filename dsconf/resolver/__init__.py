@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from .._migrate import migrate
@@ -12,7 +11,7 @@ from .._read import Leniency, read
 from .._releases import Release, choose_target
 from ..errors import Problems
 from ..load import PYDANTIC_V2_SINCE, check, prune_defaults, root_spec
-from ._context import BUILDERS, Ctx
+from ._context import BUILDERS, Builder, Ctx
 from .world import discover
 
 _AUTO_BATCH = {"train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps"}
@@ -34,8 +33,13 @@ def resolve_attrs(
     target: str | Release | None = None,
     strict: bool = False,
     auto: Mapping[str, Any] | None = None,
+    only: Collection[Builder] | None = None,
 ) -> tuple[Ctx, Any, str]:
-    """Run the whole pipeline; returns the context (attrs, warnings), the target-release data, and the source name."""
+    """Run the whole pipeline; returns the context (attrs, warnings), the target-release data, and the source name.
+
+    ``only``: run just these section builders (reading and checking run in full); for callers that need one
+    section's verdict many times, like a sweep's batch triples.
+    """
     from .sections import load_all
 
     load_all()
@@ -43,8 +47,7 @@ def resolve_attrs(
     composed = type(config).__name__ == "DictConfig" or (dataclasses.is_dataclass(config)
                                                          and not isinstance(config, type))
     leniency = Leniency()
-    data, name = read(config, leniency)
-    data = copy.deepcopy(data)
+    data, name = read(config, leniency)  # a fresh plain dict already: no copy needed before migrating in place
     if composed:
         data = prune_defaults(data)
     for path, value in (auto or {}).items():
@@ -74,6 +77,8 @@ def resolve_attrs(
         if m.warn:
             ctx.warn(m.message())
     for _order, _name, fn in BUILDERS:
+        if only is not None and fn not in only:
+            continue
         try:
             ctx.attrs.update(fn(ctx))
         except Exception as exc:  # a builder bug must still end as a readable error, never a raw traceback

@@ -12,6 +12,82 @@ from ..schema._spec import FieldSpec, SectionSpec
 
 _ABSENT: Any = object()
 
+# Derived once from the spec (which never changes after import), so each resolve walks only what it needs:
+# a field path through sections without variants -> its FieldSpec; (section, release) -> the fields it knows.
+_FIXED_FIELDS: dict[tuple[int, str], FieldSpec] = {}
+_KNOWN: dict[tuple[int, tuple[int, ...]], tuple[FieldSpec, ...]] = {}
+_SPLIT: dict[str, tuple[str, ...]] = {}
+# (root spec, target release) -> field path -> its immutable default (paths whose field does not depend on the data)
+_DEFAULTS: dict[tuple[int, tuple[int, ...]], dict[str, Any]] = {}
+_IMMUTABLE = frozenset({bool, int, float, str, type(None)})
+
+
+_EMPTY: dict[tuple[int, tuple[int, ...], bool], tuple[dict[str, Any], tuple[str, ...]]] = {}
+
+
+def _copy_tree(value: Any) -> Any:
+    if type(value) is dict:
+        return {k: _copy_tree(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy_tree(v) for v in value]
+    return value
+
+
+def _dump(spec: SectionSpec, data: dict[str, Any], target: Release) -> dict[str, Any]:
+    """Every field ``target`` knows, by attribute name: the defaults' template with the given keys laid over it
+    (so the cost follows the keys given, not the size of the section)."""
+    if not data:
+        return _empty_dump(spec, target)
+    spec = spec.variant(data)
+    out = _empty_dump(spec, target, chosen=True)
+    fields = spec.fields
+    for k, got in data.items():
+        f = fields.get(k)
+        if f is None:
+            if spec.open and k not in spec.lookup:
+                out[k] = got  # DeepSpeed keeps unknown keys of open sections (after its own fields)
+            continue
+        if not f.known_in(target):
+            continue
+        if f.section is not None:
+            out[f.attr] = None if got is None else _dump(f.section, got if isinstance(got, dict) else {}, target)
+        else:
+            out[f.attr] = got
+    return out
+
+
+def _empty_dump(spec: SectionSpec, target: Release, chosen: bool = False) -> dict[str, Any]:
+    """The dump of a section the config does not give: the target's defaults, built once and copied after.
+
+    Most sections of a real config are absent, so this is most of what a resolve dumps; copying a template is a
+    C-level dict copy plus the few container values (builders may mutate what they get).
+    """
+    key = (id(spec), target.parts, chosen)  # a section with variants: not chosen = the default variant's fields
+    cached = _EMPTY.get(key)
+    if cached is None:
+        if not chosen:
+            spec = spec.variant({})
+        template: dict[str, Any] = {}
+        for f in _known_fields(spec, target):
+            if f.section is not None:
+                template[f.attr] = None if f.default is None else _empty_dump(f.section, target)
+            else:
+                template[f.attr] = f.default_for(target)
+        cached = _EMPTY[key] = (template, tuple(k for k, v in template.items() if type(v) in (dict, list)))
+    template, containers = cached
+    out = dict(template)
+    for k in containers:
+        out[k] = _copy_tree(template[k])
+    return out
+
+
+def _known_fields(spec: SectionSpec, target: Release) -> tuple[FieldSpec, ...]:
+    key = (id(spec), target.parts)
+    got = _KNOWN.get(key)
+    if got is None:
+        got = _KNOWN[key] = tuple(f for f in spec.fields.values() if f.known_in(target))
+    return got
+
 
 @dataclass
 class Ctx:
@@ -36,18 +112,27 @@ class Ctx:
 
     # -- reading -------------------------------------------------------------------------------------------
     def raw(self, path: str, default: Any = None) -> Any:
+        parts = _SPLIT.get(path)
+        if parts is None:
+            parts = _SPLIT[path] = tuple(path.split("."))
         node: Any = self.data
-        for part in path.split("."):
-            if not isinstance(node, dict) or part not in node:
+        for part in parts:
+            if not isinstance(node, dict):
                 return default
-            node = node[part]
+            node = node.get(part, _ABSENT)
+            if node is _ABSENT:
+                return default
         return node
 
     def given(self, path: str) -> bool:
         return self.raw(path, _ABSENT) is not _ABSENT
 
     def field(self, path: str) -> FieldSpec:
+        fixed = _FIXED_FIELDS.get((id(self.root), path))
+        if fixed is not None:
+            return fixed
         spec: SectionSpec = self.root
+        static = not spec.variants
         parts = path.split(".")
         data: Any = self.data
         for part in parts[:-1]:
@@ -55,11 +140,26 @@ class Ctx:
             data = data.get(part, {}) if isinstance(data, dict) else {}
             if f.section is None:
                 raise KeyError(path)
+            static = static and not f.section.variants
             spec = f.section.variant(data if isinstance(data, dict) else {})
-        return spec.variant(data if isinstance(data, dict) else {}).lookup[parts[-1]]
+        found = spec.variant(data if isinstance(data, dict) else {}).lookup[parts[-1]]
+        if static:  # no section on the way depends on the data: the answer holds for every config
+            _FIXED_FIELDS[(id(self.root), path)] = found
+        return found
 
     def default(self, path: str) -> Any:
-        return self.field(path).default_for(self.target)
+        key = (id(self.root), self.target.parts)
+        by_path = _DEFAULTS.get(key)
+        if by_path is None:
+            by_path = _DEFAULTS[key] = {}
+        got = by_path.get(path, _ABSENT)
+        if got is not _ABSENT:
+            return got
+        f = self.field(path)
+        value = f.default_for(self.target)
+        if type(value) in _IMMUTABLE and _FIXED_FIELDS.get((id(self.root), path)) is f:
+            by_path[path] = value  # the same for every config of this target: remember it
+        return value
 
     def value(self, path: str) -> Any:
         """The given value, else the target release's default."""
@@ -73,28 +173,7 @@ class Ctx:
             assert spec is not None, path
         if data is _ABSENT:
             data = self.raw(path, {}) if path else self.data
-        if not isinstance(data, dict):
-            data = {}
-        spec = spec.variant(data)
-        out: dict[str, Any] = {}
-        for f in spec.fields.values():
-            if not f.known_in(self.target):
-                continue
-            got = data.get(f.name, _ABSENT)
-            if f.section is not None:
-                if got is _ABSENT:
-                    out[f.attr] = None if f.default is None else self.dump("", f.section, {})
-                elif got is None:
-                    out[f.attr] = None
-                else:
-                    out[f.attr] = self.dump("", f.section, got)
-            else:
-                out[f.attr] = f.default_for(self.target) if got is _ABSENT else got
-        if spec.open:
-            for k, v in data.items():
-                if k not in spec.lookup:
-                    out[k] = v
-        return out
+        return _dump(spec, data if isinstance(data, dict) else {}, self.target)
 
     # -- reporting -----------------------------------------------------------------------------------------
     def error(self, path: str, message: str, **kw: Any) -> None:

@@ -19,6 +19,7 @@ from .._releases import Release
 from ._field import META, KeyInfo
 
 _BASIC = {bool: "bool", int: "int", float: "float", str: "str"}
+_IMMUTABLE = frozenset({bool, int, float, str, type(None)})
 
 
 @dataclass(eq=False)
@@ -36,28 +37,44 @@ class FieldSpec:
     item_kind: str | None = None
     variants: dict[str, SectionSpec] | None = None  # params whose keys depend on a sibling (optimizer type)
     variants_by: str | None = None
-    _release_defaults: dict[Release, Any] = field(default_factory=dict)
+    # per-release answers of known_in / default_for, filled on first use (the resolver asks thousands of times)
+    _release_defaults: dict[tuple[int, ...], Any] = field(default_factory=dict)
+    _release_known: dict[tuple[int, ...], bool] = field(default_factory=dict)
+    _release_checked: dict[tuple[int, ...], bool] = field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.info.aliases) + ((self.attr,) if self.attr != self.name else ())
 
     def known_in(self, release: Release) -> bool:
-        info = self.info
-        if info.added is not None and release < Release(info.added):
-            return False
-        if info.removed is not None and release >= Release(info.removed):
-            return False
-        return True
+        known = self._release_known.get(release.parts)
+        if known is None:
+            info = self.info
+            known = not ((info.added is not None and release < Release(info.added))
+                         or (info.removed is not None and release >= Release(info.removed)))
+            self._release_known[release.parts] = known
+        return known
+
+    def checked_in(self, release: Release) -> bool:
+        """Whether ``release``'s DeepSpeed validates this key's value itself (its pydantic model does)."""
+        checked = self._release_checked.get(release.parts)
+        if checked is None:
+            since = self.info.ds_checked
+            checked = self._release_checked[release.parts] = since is not None and release >= Release(since)
+        return checked
 
     def default_for(self, release: Release) -> Any:
         """The default value in ``release`` (a fresh copy for containers)."""
-        value = self.default
-        for since, old in sorted(self.info.was, key=lambda p: Release(p[0])):
-            if release < Release(since):
-                value = old
-                break
-        return _fresh(value)
+        try:
+            value = self._release_defaults[release.parts]
+        except KeyError:
+            value = self.default
+            for since, old in sorted(self.info.was, key=lambda p: Release(p[0])):
+                if release < Release(since):
+                    value = old
+                    break
+            self._release_defaults[release.parts] = value
+        return value if type(value) in _IMMUTABLE else _fresh(value)
 
 
 def _fresh(value: Any) -> Any:
