@@ -68,7 +68,7 @@ def fmt(value: float, unit: str = "") -> str:
     if unit == "s":
         return ms(value)
     if unit == "x":
-        return f"{value:.2f}x"
+        return f"{value:.3g}x"
     if unit == "%":
         return f"{value:.1f}%"
     return f"{value:.3g}{unit}"

@@ -14,7 +14,7 @@ _ABSENT: Any = object()
 
 # Derived once from the spec (which never changes after import), so each resolve walks only what it needs:
 # a field path through sections without variants -> its FieldSpec; (section, release) -> the fields it knows.
-_FIXED_FIELDS: dict[tuple[int, str], FieldSpec] = {}
+_FIXED_FIELDS: dict[int, dict[str, FieldSpec]] = {}
 _KNOWN: dict[tuple[int, tuple[int, ...]], tuple[FieldSpec, ...]] = {}
 _SPLIT: dict[str, tuple[str, ...]] = {}
 # (root spec, target release) -> field path -> its immutable default (paths whose field does not depend on the data)
@@ -109,6 +109,13 @@ class Ctx:
     attrs: dict[str, Any] = field(default_factory=dict)
     migrations: list[Any] = field(default_factory=list)  # dsconf._migrate.Migration records
     auto_derived: list[str] = field(default_factory=list)  # batch keys given as "auto" that dsconf derives
+    # this root's entries of the per-process tables above (looked up once here, not on every read)
+    _fixed: dict[str, FieldSpec] = field(init=False, repr=False)
+    _defaults: dict[str, Any] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._fixed = _FIXED_FIELDS.setdefault(id(self.root), {})
+        self._defaults = _DEFAULTS.setdefault((id(self.root), self.target.parts), {})
 
     # -- reading -------------------------------------------------------------------------------------------
     def raw(self, path: str, default: Any = None) -> Any:
@@ -128,7 +135,7 @@ class Ctx:
         return self.raw(path, _ABSENT) is not _ABSENT
 
     def field(self, path: str) -> FieldSpec:
-        fixed = _FIXED_FIELDS.get((id(self.root), path))
+        fixed = self._fixed.get(path)
         if fixed is not None:
             return fixed
         spec: SectionSpec = self.root
@@ -144,27 +151,26 @@ class Ctx:
             spec = f.section.variant(data if isinstance(data, dict) else {})
         found = spec.variant(data if isinstance(data, dict) else {}).lookup[parts[-1]]
         if static:  # no section on the way depends on the data: the answer holds for every config
-            _FIXED_FIELDS[(id(self.root), path)] = found
+            self._fixed[path] = found
         return found
 
     def default(self, path: str) -> Any:
-        key = (id(self.root), self.target.parts)
-        by_path = _DEFAULTS.get(key)
-        if by_path is None:
-            by_path = _DEFAULTS[key] = {}
-        got = by_path.get(path, _ABSENT)
+        got = self._defaults.get(path, _ABSENT)
         if got is not _ABSENT:
             return got
         f = self.field(path)
         value = f.default_for(self.target)
-        if type(value) in _IMMUTABLE and _FIXED_FIELDS.get((id(self.root), path)) is f:
-            by_path[path] = value  # the same for every config of this target: remember it
+        if type(value) in _IMMUTABLE and self._fixed.get(path) is f:
+            self._defaults[path] = value  # the same for every config of this target: remember it
         return value
 
     def value(self, path: str) -> Any:
         """The given value, else the target release's default."""
         got = self.raw(path, _ABSENT)
-        return self.default(path) if got is _ABSENT else got
+        if got is _ABSENT:
+            got = self._defaults.get(path, _ABSENT)
+            return self.default(path) if got is _ABSENT else got
+        return got
 
     def dump(self, path: str, spec: SectionSpec | None = None, data: Any = _ABSENT) -> dict[str, Any]:
         """A section as DeepSpeed's model dumps it: every field the target knows, by attribute name."""
