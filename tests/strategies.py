@@ -2,14 +2,20 @@
 
 Profiles (select with the environment variable ``HYPOTHESIS_PROFILE``; default ``ci``):
 
-* ``ci``   -- what the test command runs: the batch-math property at 10,000 examples, the whole-config property
-  at 1,000 and the consistent-triple property at 1,000 (about a minute per release: DeepSpeed parses a config in
-  ~0.3 ms, hypothesis itself costs a few ms an example);
-* ``long`` -- 1,000,000 examples for every property (run it by hand or nightly);
+* ``ci``   -- what the test command runs: the batch-math property at 10,000 examples, the whole-config,
+  schema-config and consistent-triple properties at 1,000 each (about a minute per release: DeepSpeed parses a
+  config in ~0.3 ms, hypothesis itself costs a few ms an example); without DeepSpeed, the no-crash property at
+  10,000 and the round trips at 1,000 (convert: a handful, each composes with Hydra);
+* ``long`` -- 1,000,000 examples for most properties (run it by hand or nightly: ``nox -s robustness``,
+  ``HYPOTHESIS_PROFILE=long nox -s deepspeed``);
 * ``dev``  -- a quick smoke run while editing (200 examples).
 
+The counts are in ``_EXAMPLES``; the README's robustness figures are computed from them
+(tests/unit/test_readme_robustness.py).
+
 Load them with :func:`load_profile` (the conftests of ``tests/integration`` and ``tests/property`` do) and size a
-test with ``@settings(max_examples=examples("batch"))``.
+test with ``@settings(max_examples=examples("batch"))``. :func:`schema_configs` draws over every section and key of
+dsconf's schema (``wild``: with edge values, typos and keys in the wrong section; tame: values of each key's kind).
 
 Every strategy produces plain JSON data (dicts, lists, str, int, float, bool, None) -- what a ds_config file can
 hold -- deliberately including the values DeepSpeed mishandles: None, 0, negatives, huge integers, floats, strings,
@@ -122,18 +128,30 @@ def batch_value() -> st.SearchStrategy[Any]:
     return st.one_of(good, good, good, bad)
 
 
+_BATCH_KEYS = ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps")
+
+
+def bounded_for_deepspeed(config: dict[str, Any]) -> bool:
+    """False for a batch triple that would make real DeepSpeed allocate gigabytes: it multiplies a string batch value
+    by the others ("8" * G * W), i.e. builds a string that long -- {"train_micro_batch_size_per_gpu": "8",
+    "gradient_accumulation_steps": 16660518791} at world size 13 took 16 GB in one example (this, not pytest's
+    capture, was the differential properties' RSS growth). Strings stay, with the other values kept small."""
+    values = [config.get(k) for k in _BATCH_KEYS]
+    if not any(isinstance(v, str) for v in values):
+        return True
+    product = 1024  # the largest world size drawn
+    for v in values:
+        if isinstance(v, int) and not isinstance(v, bool):
+            product *= max(abs(v), 1)
+    return product <= 2**24
+
+
 def batch_configs() -> st.SearchStrategy[dict[str, Any]]:
     """Configs holding any subset of the batch triple (each key absent, or any :func:`batch_value`)."""
     maybe = st.one_of(st.just(_ABSENT), st.just(_ABSENT), batch_value())
     return st.tuples(maybe, maybe, maybe).map(
-        lambda t: {
-            k: v
-            for k, v in zip(
-                ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps"), t, strict=True
-            )
-            if v is not _ABSENT
-        }
-    )
+        lambda t: {k: v for k, v in zip(_BATCH_KEYS, t, strict=True) if v is not _ABSENT}
+    ).filter(bounded_for_deepspeed)
 
 
 def consistent_batch_configs() -> st.SearchStrategy[tuple[dict[str, Any], int]]:
@@ -484,6 +502,10 @@ def schema_sections(spec: Any = None, depth: int = 0, wild: bool = True) -> st.S
 def _schema_config(draw: st.DrawFn, wild: bool) -> dict[str, Any]:
     cfg = draw(_BATCH_OR_CONSISTENT if wild else _CONSISTENT)
     cfg.update(draw(schema_sections(wild=wild)))
+    if not bounded_for_deepspeed(cfg):  # the schema's own batch keys may have brought a string and a huge number
+        for k in _BATCH_KEYS:
+            if isinstance(cfg.get(k), int) and not isinstance(cfg[k], bool) and abs(cfg[k]) > 64:
+                cfg[k] = 64
     return cfg
 
 
