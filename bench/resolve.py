@@ -181,8 +181,8 @@ def run(opts: Options) -> list[Section]:
     sec = Section("Resolve a dict in-process (median per case; ratio = dsconf / DeepSpeed)",
                   ["inputs", "cases", "dsconf", "DeepSpeed", "ratio (median)", "ratio (worst)"])
     for group, ts in by_group.items():
-        sec.rows.append([group, str(len(ts)) + (f" (+{skipped[group]} refused by one side)" if group in skipped
-                                                else ""),
+        refused = f" (+{skipped[group]} refused by dsconf, DeepSpeed or both)" if group in skipped else ""
+        sec.rows.append([group, f"{len(ts)}{refused}",
                          ms(median([t.ours for t in ts])), ms(median([t.theirs for t in ts])),
                          f"{median([t.ratio for t in ts]):.2f}", f"{max(t.ratio for t in ts):.2f}"])
     project = by_group.get("config set", [])
