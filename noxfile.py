@@ -46,8 +46,9 @@ def deepspeed(session: nox.Session, release: str) -> None:
     session.install("-e", ".[test,launchers]" if release == "0.19.8" else ".[test]")
     env = {"DS_ACCELERATOR": "cpu"}
     session.run("pytest", "-m", "deepspeed and not slow", "-q", "--ignore=tests/property", *session.posargs, env=env)
-    # Hypothesis runs thousands of examples inside one test item: pytest's per-item output, log and warning capture
-    # then holds all of them (it grew to ~20 GB over 10,000 examples), so the properties run without it.
+    # The properties run without pytest's per-item output/log/warning capture (thousands of examples in one item).
+    # The ~20 GB RSS once blamed on that capture was real DeepSpeed building a string batch value times huge ints
+    # ("8" * G * W); tests/strategies.py keeps such triples small (bounded_for_deepspeed).
     session.run("pytest", "-m", "deepspeed", "-q", "tests/property", "-s", "-p", "no:logging", "-p", "no:warnings",
                 *session.posargs, env=env)
 
