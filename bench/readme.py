@@ -81,6 +81,8 @@ def write(block: str, path: Path = README) -> None:
     body = f"{START}\n{block.strip()}\n{END}"
     if START in text and END in text:
         text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _m: body, text, count=1, flags=re.S)
+    elif "\n## Performance\n" in text:  # the section without its markers: the block goes right under the heading
+        text = text.replace("\n## Performance\n", f"\n## Performance\n\n{body}\n", 1)
     else:
         section = f"## Performance\n\n`python -m bench` (`nox -s bench`): dsconf beside real DeepSpeed.\n\n{body}\n\n"
         text = text.replace("## Architecture", section + "## Architecture", 1) if "## Architecture" in text else (
