@@ -24,6 +24,8 @@ _MAX_BYTES = 64 * 1024 * 1024
 #: DeepSpeed's deepest section (compression_training) is 6 levels; the limit keeps every recursive step after
 #: reading (copying, comparing, printing) far from Python's recursion limit
 MAX_DEPTH = 100
+#: the largest text the lenient (hjson) reading is tried on, when strict JSON fails
+_HJSON_MAX_CHARS = 1024 * 1024
 #: values in one config, counting each use of a YAML alias: a real config has a few hundred
 MAX_VALUES = 100_000
 
@@ -73,6 +75,11 @@ def parse_json_text(text: str, source: str | None, leniency: Leniency | None = N
         raise _fail("the JSON is nested too deeply", source, code="syntax") from None
     except ValueError as exc:  # an integer longer than Python's int/str limit (4300 digits)
         raise _fail(f"not valid JSON: {exc}", source, code="syntax") from None
+    if len(text) > _HJSON_MAX_CHARS:
+        # hjson is pure Python (~5 s a MB): a large file that is not strict JSON is refused at once instead
+        at = f"{strict_error.msg} at line {strict_error.lineno} column {strict_error.colno}"
+        raise _fail(f"not valid JSON: {at} (comments and trailing commas are read only in files under "
+                    f"{_HJSON_MAX_CHARS // 2**20} MB)", source, code="syntax")
     try:
         import hjson  # DeepSpeed 0.19 reads files with hjson: comments and trailing commas are allowed
 

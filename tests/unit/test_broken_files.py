@@ -96,6 +96,8 @@ CASES: list[Case] = [
     Case("deep_but_parsable", _write("deep500.json", '{"train_batch_size": 8, "x": ' + "[" * 500 + "]" * 500 + "}"),
          "nested more than 100 levels"),
     Case("huge_100mb", _sparse_100mb, "file is too large"),
+    Case("large_lenient_json", _write("big.json", '{"train_batch_size": 8, "x": [' + "1," * 1_000_000 + "],}"),
+         "comments and trailing commas are read only in files under 1 MB"),
     Case("huge_integer", _write("digits.json", '{"train_batch_size": ' + "9" * 5000 + "}"), "4300 digits"),
     Case("duplicate_keys_json", _write("dup.json", '{"train_batch_size": 8, "train_batch_size": 16}'),
          "duplicate keys 'train_batch_size'"),
