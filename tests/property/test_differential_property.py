@@ -70,3 +70,11 @@ def test_schema_configs_agree(config: dict[str, Any], world_size: int) -> None:
     # AttributeError). The harness does not count that drop as a rewrite, so such configs are left out here.
     assume(not any(config.get(name, 0) is None for name in _SECTIONS))
     _assert_agrees(config, world_size)
+
+
+@settings(max_examples=strategies.examples("config"))
+@given(config=strategies.schema_configs(wild=False), world_size=strategies.st.sampled_from(strategies.WORLD_SIZES))
+def test_tame_schema_configs_agree(config: dict[str, Any], world_size: int) -> None:
+    """Configs over every section with values of each key's own kind (most resolve): the resolved values agree."""
+    assume(not any(config.get(name, 0) is None for name in _SECTIONS))  # as above
+    _assert_agrees(config, world_size)
