@@ -338,8 +338,10 @@ def prune_defaults(data: dict[str, Any], spec: SectionSpec | None = None) -> dic
             out[k] = v
         elif v is None and (f.default is None or f.info.was):
             continue
-        elif f.info.was:
-            out[k] = v  # the dataclass holds None here: any value was chosen, even the newest default
+        elif f.info.was or f.info.required:
+            # was: the dataclass holds None here, so any value was chosen, even the newest default;
+            # required: DeepSpeed refuses the section without the key, whatever its default constant says
+            out[k] = v
         elif v == f.default and (type(v) is type(f.default) or (f.intlike and isinstance(v, float))):
             continue
         else:

@@ -52,6 +52,9 @@ class KeyInfo:
     constant: str | None = None
     newest: Any = None  # set by key() for fields whose default changed across releases
     integral: bool = False  # a float-typed field that holds an exact int (5e8 written in YAML/CLI)
+    # DeepSpeed reads the key by presence (an error when absent, even though a default constant exists):
+    # a composed config keeps it at its default value rather than pruning it
+    required: bool = False
 
 
 def changes_default(info: KeyInfo) -> bool:

@@ -24,9 +24,11 @@ class ElasticityConfig:
 
     enabled: bool = key(False, help="Let DeepSpeed choose the batch triple for elastic scaling.")
     max_train_batch_size: Union[int, float] = key(
-        2000, help="Largest acceptable global batch size (required when enabled)."
+        2000, help="Largest acceptable global batch size (required when enabled).", required=True
     )
-    micro_batch_sizes: List[int] = key([2, 4, 6], help="Acceptable micro batch sizes per GPU (required when enabled).")
+    micro_batch_sizes: List[int] = key(
+        [2, 4, 6], help="Acceptable micro batch sizes per GPU (required when enabled).", required=True
+    )
     min_gpus: int = key(1, help="Smallest GPU count to plan for.")
     max_gpus: int = key(10000, help="Largest GPU count to plan for.")
     min_time: int = key(0, help="Minutes a job runs before the scheduler may rescale it (0: unknown).")

@@ -54,3 +54,11 @@ def test_cli_prints_it_without_a_traceback(tmp_path: object) -> None:
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
     assert "deepspeed={tensorboard:{enabled:true}}" in proc.stderr
+
+
+def test_composed_elasticity_keeps_its_required_keys_at_their_defaults() -> None:
+    """DeepSpeed (<= 0.19.6) refuses enabled elasticity without max_train_batch_size even when it equals the
+    default constant (2000): composing must not prune a required key as "default"."""
+    cfg = compose(["deepspeed={elasticity:{enabled:true,max_train_batch_size:2000,micro_batch_sizes:[2,4,6]}}"])
+    ds = dsconf.resolve(cfg, target="0.19.6", world_size=2)
+    assert ds.to_dict()["elasticity"] == {"enabled": True, "max_train_batch_size": 2000, "micro_batch_sizes": [2, 4, 6]}
