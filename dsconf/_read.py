@@ -276,8 +276,20 @@ def _shape_ok(data: Any, max_bits: int) -> bool:
     return ok(data, 0)
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """Schema instances and containers as plain data (enums by value)."""
+    kind = type(value)
+    # exact builtin types first: they are nearly every value of a JSON config, and the generic checks below
+    # (is_dataclass, ABC isinstance) cost several times more per value
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {k: plain(v) for k, v in value.items()}
+    if kind is list:
+        return [plain(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, enum.Enum):
