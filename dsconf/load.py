@@ -147,6 +147,13 @@ class _Checker:
         if info.auto and v == AUTO and isinstance(v, str):
             self.auto_paths.append(p)
             return v
+        if checked and v == AUTO and isinstance(v, str) and f.section is None and f.variants is None:
+            # DeepSpeed's config models drop every "auto" value before validating (an HF Trainer convention), so
+            # DeepSpeed takes its default here without a word; on a key nothing fills, "auto" is a mistake
+            self.problems.add(p, '"auto" is not a value of this key and nothing fills it', value=v, code="auto",
+                              expected=f"a value (DeepSpeed {self.target} would silently use its default, "
+                              f"{f.default_for(self.target)!r})", stricter=_AUTO_DROPPED)
+            return v
         if v is None:
             if f.info.was and checked:
                 # the dataclass holds None as "the target's default" (pruned from composed configs); given

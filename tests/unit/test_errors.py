@@ -41,6 +41,8 @@ ROWS: list[tuple[str, Any, dict[str, Any], str, str, tuple[str, ...]]] = [
      "removed", ("removed in DeepSpeed 0.19.7", "0.19.6")),
     ("auto_unresolved", {**B, "zero_optimization": {"reduce_bucket_size": "auto"}}, {},
      "zero_optimization.reduce_bucket_size", "auto", ('"auto" is left unresolved',)),
+    ("auto_on_a_plain_key", {**B, "tensorboard": {"enabled": True, "output_path": "auto"}}, {},
+     "tensorboard.output_path", "auto", ('"auto" is not a value of this key', "silently use its default, ''")),
     ("nvme_without_path", {**B, "zero_optimization": {"stage": 3, "offload_param": {"device": "nvme"}}}, {},
      "zero_optimization.offload_param.nvme_path", "initialize", ("nvme_path is not set",)),
     ("ignored_strict", {**B, "zero_optimization": {"stage": 2, "offload_param": {"device": "cpu"}}}, {"strict": True},
