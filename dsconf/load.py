@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import PurePath
 from typing import Any
 
 from ._migrate import Migration, migrate
@@ -205,6 +206,8 @@ class _Checker:
         elif kind == "str":
             if not isinstance(v, str):
                 return self._type(p, v, f, checked, "a string")
+            if info.normalize == "path" and checked:
+                v = str(PurePath(v))  # DeepSpeed's model types it Path: "" -> ".", "/nvme/" -> "/nvme"
         elif kind == "enum":
             assert f.enum_cls is not None
             allowed = [m.value for m in f.enum_cls]

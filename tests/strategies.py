@@ -414,10 +414,10 @@ def _good_value(f: Any, depth: int, wild: bool) -> st.SearchStrategy[Any]:
             return ints
         return st.one_of(ints, st.floats(lo, hi, allow_nan=False), st.sampled_from([1e-3, 0.1, 1.0]))
     if kind == "str":
-        # not "auto": DeepSpeed 0.19's pydantic sections replace it by the default even in a free string field
-        # (tensorboard.output_path: "auto" -> ""), which dsconf keeps -- known, see the report of issue 7
-        strings = ["cpu", "none", "fp16", "bf16", "fp32", "/tmp/x"] + (["auto"] if wild else [])
-        return st.one_of(st.sampled_from(strings), st.text(max_size=8).filter(lambda t: t != "auto"))
+        # "auto" in a free string field: DeepSpeed's config models replace it by the default
+        # (tensorboard.output_path: "auto" -> ""); dsconf refuses it as stricter, naming that default
+        strings = ["cpu", "none", "fp16", "bf16", "fp32", "/tmp/x", "auto"]
+        return st.one_of(st.sampled_from(strings), st.text(max_size=8))
     plain = st.one_of(st.integers(0, 64), st.text(max_size=6), st.booleans())  # tame: no NaN, no edge numbers
     anything = edge_values() if wild else plain
     if kind == "list":

@@ -29,7 +29,8 @@ class KeyInfo:
         auto: the string ``"auto"`` is allowed (to be derived or filled before DeepSpeed sees it).
         ge, gt, le, lt: numeric bounds, as DeepSpeed checks them.
         choices: allowed values (compared after ``normalize``).
-        normalize: ``"lower"``/``"upper"`` when DeepSpeed case-folds the value before comparing.
+        normalize: ``"lower"``/``"upper"`` when DeepSpeed case-folds the value before comparing; ``"path"`` when
+            DeepSpeed's model types it ``Path`` (the value becomes ``str(PurePath(v))``).
         ds_checked: DeepSpeed itself validates the value's type at parse time (pydantic sections). When False,
             DeepSpeed stores whatever JSON value it is given, and dsconf's type check is deliberately stricter.
         constant: DeepSpeed's constant name for the key when it is not derivable from the path.

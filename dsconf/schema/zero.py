@@ -24,7 +24,9 @@ class OffloadParamConfig:
     __dsconf__ = section_meta(help="Offload model parameters (ZeRO stage 3 only).", ds_checked=_CHECKED)
 
     device: OffloadDevice = key(OffloadDevice.none, help="Where parameters are offloaded.", ds_checked=_CHECKED)
-    nvme_path: Optional[str] = key(None, help="NVMe directory for device=nvme.", ds_checked=_CHECKED)
+    nvme_path: Optional[str] = key(
+        None, help="NVMe directory for device=nvme.", ds_checked=_CHECKED, normalize="path"
+    )
     buffer_count: int = key(5, help="Number of parameter swap buffers.", ge=0, ds_checked=_CHECKED)
     # float-typed (integral=True): OmegaConf 2.3 cannot expand Union fields inside an Optional section
     buffer_size: float = key(
@@ -44,7 +46,9 @@ class OffloadOptimizerConfig:
     __dsconf__ = section_meta(help="Offload optimizer state and computation (ZeRO stages 1-3).", ds_checked=_CHECKED)
 
     device: OffloadDevice = key(OffloadDevice.none, help="Where optimizer state is offloaded.", ds_checked=_CHECKED)
-    nvme_path: Optional[str] = key(None, help="NVMe directory for device=nvme.", ds_checked=_CHECKED)
+    nvme_path: Optional[str] = key(
+        None, help="NVMe directory for device=nvme.", ds_checked=_CHECKED, normalize="path"
+    )
     buffer_count: int = key(4, help="Number of optimizer-state swap buffers.", ge=0, ds_checked=_CHECKED)
     pin_memory: Optional[bool] = key(
         True, help="Use page-locked CPU memory.", was=(("0.19.6", False),), ds_checked=_CHECKED
