@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable
 
 from . import cold, hydra_app, plan, readme, resolve
-from ._common import Options, Section, machine
+from ._common import Options, Section, compile_sources, machine
 
 MEASUREMENTS: dict[str, Callable[[Options], list[Section]]] = {
     "resolve": resolve.run,
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.write_readme and (a.only or a.quick):
         p.error("--write-readme takes a full run: drop --only / --quick")
     opts = Options(reps=a.reps, proc_reps=a.proc_reps, quick=a.quick)
+    compile_sources()
     info = machine()
     print("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     sections: list[Section] = []

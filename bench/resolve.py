@@ -199,26 +199,38 @@ def run(opts: Options) -> list[Section]:
     return [sec, growth(sides, large, reps)]
 
 
-def growth(sides: Sides, large: dict[str, Any], reps: int) -> Section:
-    """Resolve time against the number of keys given: growing prefixes of the large config (in a fixed random
-    order of its sections), each timed like the cases above."""
+def growth(sides: Sides, large: dict[str, Any], reps: int, orders: int = 6) -> Section:
+    """Resolve time against the number of keys given: growing prefixes of the large config, each timed like the
+    cases above. Sections differ in cost per key (on both sides), so one order of sections makes steps of uneven
+    size; each step is averaged over several random orders, which leaves the cost per key given."""
     keys = [k for k in large if k not in MICRO]
-    random.Random(6).shuffle(keys)
     steps = 8
     sec = Section("Resolve time against keys given", ["keys given", "dsconf", "DeepSpeed", "ratio"])
+    sums = [[0.0, 0.0, 0.0, 0] for _ in range(steps)]  # keys given, dsconf, DeepSpeed, orders counted
+    for seed in range(orders):
+        order = list(keys)
+        random.Random(seed).shuffle(order)
+        for i in range(1, steps + 1):
+            part = {**MICRO, **{k: large[k] for k in order[: round(len(order) * i / steps)]}}
+            if not sides.both_accept(part, 1):
+                continue
+            t = time_case(sides, Case("growth", f"{seed}.{i}", part, 1), reps)
+            acc = sums[i - 1]
+            acc[0] += leaves(part)
+            acc[1] += t.ours
+            acc[2] += t.theirs
+            acc[3] += 1
     xs: list[float] = []
     ys: list[float] = []
     zs: list[float] = []
-    for i in range(1, steps + 1):
-        part = {**MICRO, **{k: large[k] for k in keys[: round(len(keys) * i / steps)]}}
-        if not sides.both_accept(part, 1):
+    for n, ours, theirs, count in sums:
+        if not count:
             continue
-        t = time_case(sides, Case("growth", str(i), part, 1), reps)
-        n = leaves(part)
-        xs.append(n)
-        ys.append(t.ours)
-        zs.append(t.theirs)
-        sec.rows.append([str(n), ms(t.ours), ms(t.theirs), f"{t.ratio:.2f}"])
+        xs.append(n / count)
+        ys.append(ours / count)
+        zs.append(theirs / count)
+        sec.rows.append([f"{n / count:.0f}", ms(ours / count), ms(theirs / count), f"{ours / theirs:.2f}"])
+    sec.notes.append(f"each row: the mean over {orders} random orders of the large config's sections")
     if len(xs) >= 3:
         a, b, r2 = linear_fit(xs, ys)
         _, b2, r2b = linear_fit(xs, zs)
