@@ -20,6 +20,8 @@ from .errors import Problems
 from .schema._spec import FieldSpec, SectionSpec, section_spec, walk
 
 AUTO = "auto"
+_NULL_SECTION = ("DeepSpeed fails on this section given as null (it reads a mapping), or, for datastates_ckpt, "
+                 "takes null as present: enabled")
 _LAX = "DeepSpeed does not check this value's type when it parses the config (it is coerced or fails later)"
 _UNKNOWN_IGNORED = "DeepSpeed silently ignores unknown keys here"
 _TRUNCATES = "this release's DeepSpeed (pydantic 1) silently truncates a fractional integer"
@@ -97,11 +99,16 @@ class _Checker:
                                   expected="one of the two spellings")
                 continue
             if not f.known_in(self.target):
-                if v is None and not f.info.removed:
+                if v is None and not f.info.removed and not closed:  # a closed model refuses it even as null
                     continue
                 self._not_in_target(f, p, v, closed)  # DeepSpeed 0.19.7+ refuses removed blocks even as {} or null
                 continue
             if v is None and f.section is not None and f.default is None:
+                if not f.info.null_ok:
+                    # composed configs never get here (null sections are pruned first); a JSON null does
+                    self.problems.add(p, "is null; leave the key out for no section, or give an object",
+                                      value=None, expected=f"an object, or leave '{k}' out", code="type",
+                                      stricter=_NULL_SECTION)
                 continue  # an absent optional section
             out[f.name] = self.value(v, f, p, data)
         return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ._context import Ctx
@@ -53,6 +54,13 @@ def fill_batch(ctx: Ctx) -> dict[str, Any]:
         ctx.error(zero, "must be greater than 0", value=0, expected="a positive integer", code="batch")
         return out
     out.update({T: t, M: m, G: g})
+    for key, val in ((T, t), (M, m), (G, g)):
+        if isinstance(val, float) and not math.isfinite(val):
+            ctx.stricter(key, f"works out to {val} (the product overflows a float)",
+                         value=given[key] if given[key] is not None else val,
+                         expected="finite batch sizes (integers)", code="batch",
+                         reason="DeepSpeed multiplies the float as given and accepts an infinite batch size")
+            return out
     derived = [k for k in (T, M, G) if given[k] is None]
     how = f"(world size {_n(w)} from {src}" + (f"; derived {', '.join(derived)}" if derived else "") + ")"
     for key, val, label in ((T, t, "train_batch_size"), (M, m, "train_micro_batch_size_per_gpu"),

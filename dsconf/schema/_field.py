@@ -56,6 +56,9 @@ class KeyInfo:
     # DeepSpeed reads the key by presence (an error when absent, even though a default constant exists):
     # a composed config keeps it at its default value rather than pruning it
     required: bool = False
+    # an optional section DeepSpeed also takes as an explicit null (its model types it Optional); every other
+    # section given as null fails in DeepSpeed (a validation error, or a crash reading a mapping)
+    null_ok: bool = False
 
 
 def changes_default(info: KeyInfo) -> bool:

@@ -145,7 +145,7 @@ class AutotuningConfig:
     arg_mappings: Optional[Dict[str, Any]] = key(
         None, help="DeepSpeed config keys -> training script arguments the autotuner sets."
     )
-    model_info: Optional[AutotuningModelInfo] = key(None, help="Model information for the autotuner.")
+    model_info: Optional[AutotuningModelInfo] = key(None, help="Model information for the autotuner.", null_ok=True)
     model_info_path: Optional[str] = key(None, help="File the model information is written to.")
     mp_size: int = key(1, help="Model-parallel degree.")
     max_train_batch_size: Optional[int] = key(None, help="Largest global batch size to try.")

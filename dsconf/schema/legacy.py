@@ -225,8 +225,9 @@ class LegacyFields:
         None, help="Legacy curriculum learning (null: off).", removed=_REMOVED
     )
     eigenvalue: Optional[EigenvalueConfig] = key(
-        None, help="Never read by DeepSpeed at the top level (see quantize_training.eigenvalue).", removed=_REMOVED
+        None, help="Never read by DeepSpeed at the top level (see quantize_training.eigenvalue).", removed=_REMOVED,
+        null_ok=True,
     )
     quantize_training: Optional[QuantizeTrainingConfig] = key(
-        None, help="Legacy MoQ block (0.19.x reads its eigenvalue part).", removed=_REMOVED
+        None, help="Legacy MoQ block (0.19.x reads its eigenvalue part).", removed=_REMOVED, null_ok=True
     )

@@ -99,7 +99,9 @@ class CheckpointConfig:
         help="Parallel checkpoint writing.", factory=CheckpointParallelWriteConfig
     )
     checkpoint_serialization: bool = key(True, help="Serialize with torch.save's zipfile format.", added="0.19.6")
-    writer: Optional[CheckpointWriterConfig] = key(None, help="Use the fast checkpoint writer.", added="0.19.6")
+    writer: Optional[CheckpointWriterConfig] = key(
+        None, help="Use the fast checkpoint writer.", added="0.19.6", null_ok=True
+    )
 
 
 @dataclass

@@ -133,9 +133,9 @@ class ZeroConfig:
     compute_grad_norm: bool = _z(True, "Compute the global gradient norm at ZeRO stage 1/2 steps.", added="0.19.8")
     load_from_fp32_weights: bool = _z(True, "Initialize fp32 master weights from the checkpoint's fp32 copy.")
     elastic_checkpoint: bool = _z(False, "Load checkpoints saved with a different data-parallel size.")
-    offload_param: Optional[OffloadParamConfig] = _z(None, "Parameter offload (stage 3).")
-    offload_optimizer: Optional[OffloadOptimizerConfig] = _z(None, "Optimizer offload (stages 1-3).")
-    zenflow: Optional[ZenFlowConfig] = _z(None, "ZenFlow settings.", added="0.19.6")
+    offload_param: Optional[OffloadParamConfig] = _z(None, "Parameter offload (stage 3).", null_ok=True)
+    offload_optimizer: Optional[OffloadOptimizerConfig] = _z(None, "Optimizer offload (stages 1-3).", null_ok=True)
+    zenflow: Optional[ZenFlowConfig] = _z(None, "ZenFlow settings.", added="0.19.6", null_ok=True)
     sub_group_size: _BIG = _z(1_000_000_000, "Parameter elements per optimizer sub-group (stage 3).", ge=0, auto=True)
     stage3_prefetch_bucket_size: _BIG = _z(
         50_000_000, "Parameter elements prefetched ahead of use (stage 3).", ge=0, auto=True,

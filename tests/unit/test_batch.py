@@ -87,3 +87,16 @@ def test_world_size_from_mpu() -> None:
 def test_sequence_parallel_divides_the_world_size() -> None:
     ds = dsconf.DeepSpeedConfig({M: 2, "sequence_parallel_size": 2}, world_size=8)
     assert ds.world_size == 4 and ds.train_batch_size == 8
+
+
+def test_a_float_batch_that_overflows_is_refused_with_a_reason() -> None:
+    """1e308 x 2 is inf: DeepSpeed multiplies the floats and accepts an infinite batch; dsconf refuses it."""
+    import pytest
+
+    import dsconf
+
+    with pytest.raises(dsconf.DeepSpeedConfigError) as info:
+        dsconf.DeepSpeedConfig({"gradient_accumulation_steps": 2, "train_micro_batch_size_per_gpu": 1e308},
+                               world_size=1)
+    (problem,) = info.value.problems
+    assert problem.path == "train_batch_size" and "overflows" in problem.message and problem.stricter

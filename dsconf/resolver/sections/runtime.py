@@ -77,7 +77,8 @@ def runtime(ctx: Ctx) -> dict[str, Any]:
     out["aio_config"] = _aio(ctx)
     if _known(ctx, "datastates_ckpt"):
         value = ctx.raw("datastates_ckpt")
-        # DeepSpeed: present and not false = enabled (null counts as absent: a composed config holds null for it)
+        # DeepSpeed: present = enabled; a null here is absent (composed configs are pruned of null sections, and the
+        # checker refuses a JSON null, which DeepSpeed would take as present)
         out["datastates_config"] = Section(
             {"enabled": value is not None, "config": copy.deepcopy(value)},
             "DeepSpeedDataStatesConfig",
