@@ -35,6 +35,7 @@ from omegaconf import DictConfig, OmegaConf
 import dsconf
 import dsconf.groups
 from dsconf import DeepSpeedConfigError
+from dsconf.config import atomic_write
 from dsconf.schema.root import DsconfAppConfig
 
 if TYPE_CHECKING:
@@ -263,7 +264,7 @@ def train(cfg: DictConfig, ds: dsconf.DeepSpeedConfig, out_dir: Path, rank: int)
     config = ds.to_dict()
     if rank == 0:
         ds.to_json(out_dir / "ds_config.json")
-        (out_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+        atomic_write(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
     backend = "nccl" if torch.cuda.is_available() else "gloo"
     deepspeed.init_distributed(dist_backend=backend)
     world = dist.get_world_size()
@@ -338,7 +339,7 @@ def train(cfg: DictConfig, ds: dsconf.DeepSpeedConfig, out_dir: Path, rank: int)
             "ranks": digests,
             "ranks_agree": len({d["ds_config_sha256"] for d in digests}) == 1,
         }
-        _write_json(out_dir / "metrics.json", metrics)
+        atomic_write(out_dir / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True))
         log.info("done: %d steps, eval loss %.6f -> %.6f, %.1f samples/s; wrote %s", int(cfg.steps), initial_eval,
                  final_eval, metrics["samples_per_sec"] or 0.0, out_dir)
     dist.barrier()
@@ -367,12 +368,6 @@ def _fmt(v: Any) -> str:
         return f"{float(v):.4g}"
     except (TypeError, ValueError):
         return "n/a"
-
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
-    os.replace(tmp, path)
 
 
 # ---------------------------------------------------------------------------------------------- sweep check
