@@ -34,6 +34,57 @@ class Dtype:
         return hash(self.name)
 
 
+def copy_tree(value: Any) -> Any:
+    """A copy of resolved data deep enough that mutating it never reaches the original: dicts, lists, tuples and
+    the views below are copied; scalars, dtypes and views that hold nothing mutable are shared."""
+    kind = type(value)
+    if kind is dict:
+        out = value.copy()  # C-level; only the container values need more than that
+        for k, v in value.items():
+            if type(v) not in _LEAVES:
+                out[k] = copy_tree(v)
+        return out
+    if kind is list or kind is tuple:
+        return kind(v if type(v) in _LEAVES else copy_tree(v) for v in value)
+    if isinstance(value, Section) and not frozen(value):
+        new = object.__new__(kind)
+        for slot in _slots(kind):
+            object.__setattr__(new, slot, copy_tree(object.__getattribute__(value, slot)))
+        return new
+    return value
+
+
+def frozen(value: Any) -> bool:
+    """Whether nothing mutable can be reached from ``value`` through its public interface, so it can be shared.
+
+    A view's own dicts are private (reads return their values, never the dicts), so a view is frozen when every
+    value it holds is.
+    """
+    kind = type(value)
+    if kind in _LEAVES or kind is Dtype:
+        return True
+    if kind is tuple:
+        return all(frozen(v) for v in value)
+    if isinstance(value, Section):
+        for slot in _slots(kind):
+            held = object.__getattribute__(value, slot)
+            if not all(frozen(v) for v in (held.values() if type(held) is dict else (held,))):
+                return False
+        return True
+    return False
+
+
+def _slots(kind: type) -> tuple[str, ...]:
+    slots = _SLOTS.get(kind)
+    if slots is None:
+        slots = _SLOTS[kind] = tuple(s for k in kind.__mro__ for s in getattr(k, "__slots__", ()))
+    return slots
+
+
+_LEAVES = frozenset({bool, int, float, str, type(None)})
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
 def materialize(value: Any) -> Any:
     """What a user sees when reading an attribute: torch dtypes built, views kept."""
     if isinstance(value, Dtype):

@@ -11,7 +11,8 @@ from .._read import Leniency, read
 from .._releases import Release, choose_target
 from ..errors import Problems
 from ..load import PYDANTIC_V2_SINCE, check, prune_defaults, root_spec
-from ._context import BUILDERS, Builder, Ctx
+from . import _memo
+from ._context import BUILDERS, MEMO, Builder, Ctx
 from .world import discover
 
 _AUTO_BATCH = {"train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps"}
@@ -80,7 +81,7 @@ def resolve_attrs(
         if only is not None and fn not in only:
             continue
         try:
-            ctx.attrs.update(fn(ctx))
+            ctx.attrs.update(_memo.run(fn, ctx, fn in MEMO))
         except Exception as exc:  # a builder bug must still end as a readable error, never a raw traceback
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._releases import Release
+from .._section import copy_tree
 from ..errors import Problems
 from ..schema._spec import FieldSpec, SectionSpec
 
@@ -23,14 +24,6 @@ _IMMUTABLE = frozenset({bool, int, float, str, type(None)})
 
 
 _EMPTY: dict[tuple[int, tuple[int, ...], bool], tuple[dict[str, Any], tuple[str, ...]]] = {}
-
-
-def _copy_tree(value: Any) -> Any:
-    if type(value) is dict:
-        return {k: _copy_tree(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_copy_tree(v) for v in value]
-    return value
 
 
 def _dump(spec: SectionSpec, data: dict[str, Any], target: Release) -> dict[str, Any]:
@@ -77,7 +70,7 @@ def _empty_dump(spec: SectionSpec, target: Release, chosen: bool = False) -> dic
     template, containers = cached
     out = dict(template)
     for k in containers:
-        out[k] = _copy_tree(template[k])
+        out[k] = copy_tree(template[k])
     return out
 
 
@@ -202,12 +195,19 @@ class Ctx:
 
 Builder = Callable[[Ctx], dict[str, Any]]
 BUILDERS: list[tuple[int, str, Builder]] = []
+MEMO: set[Builder] = set()  # builders whose output over absent sections is kept (see _memo.py)
 
 
-def builder(order: int) -> Callable[[Builder], Builder]:
-    """Register a section builder; lower ``order`` runs first (DeepSpeed's own parse order decides)."""
+def builder(order: int, *, memo: bool = False) -> Callable[[Builder], Builder]:
+    """Register a section builder; lower ``order`` runs first (DeepSpeed's own parse order decides).
+
+    ``memo``: the builder reads nothing but its ``Ctx`` (no environment, no earlier builder's attributes), so its
+    output for a config that gives none of the keys it reads can be kept and copied (``_memo.py``).
+    """
 
     def deco(fn: Builder) -> Builder:
+        if memo:
+            MEMO.add(fn)
         BUILDERS.append((order, f"{fn.__module__}.{fn.__name__}", fn))
         BUILDERS.sort(key=lambda t: (t[0], t[1]))
         return fn

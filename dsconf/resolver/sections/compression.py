@@ -244,7 +244,7 @@ def quantize_enabled(ctx: Ctx) -> bool:
     return bool(shared.get("enabled", ctx.default(f"{_ROOT}.shared_parameters.enabled")))
 
 
-@builder(order=45)
+@builder(order=45, memo=True)
 def compression(ctx: Ctx) -> dict[str, Any]:
     if not ctx.field(_ROOT).known_in(ctx.target):
         return {}

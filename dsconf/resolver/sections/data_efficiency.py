@@ -101,7 +101,7 @@ def _random_ltd(ctx: Ctx, block: dict[str, Any], path: str) -> dict[str, Any]:
     return out
 
 
-@builder(order=85)
+@builder(order=85, memo=True)
 def data_efficiency(ctx: Ctx) -> dict[str, Any]:
     if not ctx.field(_DE).known_in(ctx.target):
         return {}
@@ -138,7 +138,7 @@ def data_efficiency(ctx: Ctx) -> dict[str, Any]:
     return {"data_efficiency_enabled": enabled, "data_efficiency_config": config}
 
 
-@builder(order=65)
+@builder(order=65, memo=True)
 def autotuning(ctx: Ctx) -> dict[str, Any]:
     given = ctx.raw("autotuning", {})
     if not isinstance(given, dict):
@@ -154,7 +154,7 @@ def autotuning(ctx: Ctx) -> dict[str, Any]:
     return {"autotuning_config": Section(dump, "DeepSpeedAutotuningConfig")}
 
 
-@builder(order=95)
+@builder(order=95, memo=True)
 def nebula(ctx: Ctx) -> dict[str, Any]:
     if not ctx.field("nebula").known_in(ctx.target):
         return {}

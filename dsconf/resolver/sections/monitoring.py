@@ -56,7 +56,7 @@ def _present(ctx: Ctx, name: str) -> bool:
     return ctx.raw(name) is not None
 
 
-@builder(order=32)  # DeepSpeed parses comms_config then monitor_config right after activation checkpointing
+@builder(order=32, memo=True)  # DeepSpeed parses comms_config then monitor_config right after activation checkpointing
 def monitoring(ctx: Ctx) -> dict[str, Any]:
     comms: dict[str, Any] = {"comms_logger_enabled": _present(ctx, "comms_logger")}
     if comms["comms_logger_enabled"]:
@@ -77,7 +77,7 @@ def monitoring(ctx: Ctx) -> dict[str, Any]:
     return out
 
 
-@builder(order=55)  # after optimizer and scheduler, as in DeepSpeed's _initialize_params
+@builder(order=55, memo=True)  # after optimizer and scheduler, as in DeepSpeed's _initialize_params
 def flops_profiler(ctx: Ctx) -> dict[str, Any]:
     flops = ctx.dump("flops_profiler")
     return {

@@ -56,7 +56,7 @@ def accelerator_name() -> str:
     return "cuda" if os.path.exists("/proc/driver/nvidia/version") else "cpu"
 
 
-@builder(order=30)  # right after zero_optimization in DeepSpeed's _initialize_params
+@builder(order=30, memo=True)  # right after zero_optimization in DeepSpeed's _initialize_params
 def activation_checkpointing(ctx: Ctx) -> dict[str, Any]:
     return {
         "activation_checkpointing_config": Section(
@@ -65,7 +65,7 @@ def activation_checkpointing(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@builder(order=70)  # hybrid_engine ... expert_parallel close DeepSpeed's _initialize_params
+@builder(order=70, memo=True)  # hybrid_engine ... expert_parallel close DeepSpeed's _initialize_params
 def runtime(ctx: Ctx) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if _known(ctx, "hybrid_engine"):
