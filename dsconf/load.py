@@ -150,6 +150,8 @@ class _Checker:
 
     # -- values --------------------------------------------------------------------------------------------
     def value(self, v: Any, f: FieldSpec, p: str, siblings: dict[str, Any]) -> Any:
+        if type(v) in f.plain_types and v != AUTO:
+            return v  # the right kind, nothing more to check (most values of a real config)
         info = f.info
         checked = f.checked_in(self.target)
         if info.auto and v == AUTO and isinstance(v, str):

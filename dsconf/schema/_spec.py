@@ -37,10 +37,27 @@ class FieldSpec:
     item_kind: str | None = None
     variants: dict[str, SectionSpec] | None = None  # params whose keys depend on a sibling (optimizer type)
     variants_by: str | None = None
+    # value types the checker passes through untouched whatever the release (right kind, no choices, bounds or
+    # normalization): the loader's fast path for the common case
+    plain_types: tuple[type, ...] = field(init=False, default=())
     # per-release answers of known_in / default_for, filled on first use (the resolver asks thousands of times)
     _release_defaults: dict[tuple[int, ...], Any] = field(default_factory=dict)
     _release_known: dict[tuple[int, ...], bool] = field(default_factory=dict)
     _release_checked: dict[tuple[int, ...], bool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        info = self.info
+        if info.choices is not None or self.section is not None or self.variants is not None:
+            return
+        bounded = not (info.ge is None and info.gt is None and info.le is None and info.lt is None)
+        if self.kind == "bool":
+            self.plain_types = (bool,)
+        elif self.kind == "int" and not bounded:
+            self.plain_types = (int,)
+        elif self.kind == "float" and not bounded:
+            self.plain_types = (int,)  # a float must still be finite
+        elif self.kind == "str" and info.normalize is None:
+            self.plain_types = (str,)  # "auto" excepted (the checker's first question)
 
     @property
     def names(self) -> tuple[str, ...]:

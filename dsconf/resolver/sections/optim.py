@@ -22,9 +22,16 @@ _AT_INIT = "DeepSpeed accepts this when it parses the config and fails in deepsp
 
 def ships_in(spec: SectionSpec, target: Release) -> bool:
     """Whether ``target`` has the optimizer / schedule a params class describes (its section-level added/removed)."""
-    meta: dict[str, Any] = getattr(spec.cls, "__dsconf__", {})
-    added, removed = meta.get("added"), meta.get("removed")
-    return (added is None or target >= Release(added)) and (removed is None or target < Release(removed))
+    key = (spec.cls, target.parts)
+    ships = _SHIPS.get(key)
+    if ships is None:
+        meta: dict[str, Any] = getattr(spec.cls, "__dsconf__", {})
+        added, removed = meta.get("added"), meta.get("removed")
+        ships = _SHIPS[key] = (added is None or target >= added) and (removed is None or target < removed)
+    return ships
+
+
+_SHIPS: dict[tuple[type, tuple[int, ...]], bool] = {}
 
 
 def passed(data: dict[str, Any], spec: SectionSpec | None) -> dict[str, Any]:
@@ -78,7 +85,7 @@ def _dynamic_loss_scale(ctx: Ctx) -> bool:
     f16 = ctx.attrs.get("float16_config")
     if f16 is not None:
         return bool(f16["loss_scale"] == 0)
-    if ctx.target < Release("0.19.6"):
+    if ctx.target < "0.19.6":
         # 0.7.7 get_loss_scale: fp16's loss_scale when fp16 is on, 1.0 (static) when bf16 is on, else 0
         if _fp16_enabled(ctx):
             return bool(ctx.raw("fp16.loss_scale", 0) == 0)
@@ -123,7 +130,7 @@ def _max_grad_norm(ctx: Ctx, params: dict[str, Any]) -> None:
     value = params["max_grad_norm"]
     if isinstance(value, (int, float)):
         if value > 0:
-            if ctx.target < Release("0.19.6"):
+            if ctx.target < "0.19.6":
                 if _fp16_enabled(ctx):
                     ctx.warn(
                         f"DeepSpeedConfig: In FP16 mode, DeepSpeed will pass max_grad_norm:{value} to FP16 wrapper"
