@@ -55,7 +55,7 @@ PROFILE_ENV = "HYPOTHESIS_PROFILE"
 _EXAMPLES: dict[str, dict[str, int]] = {
     # robust: the no-crash property over the whole schema (fast suite, no DeepSpeed); roundtrip: resolve ->
     # to_dict -> resolve; convert: JSON -> YAML -> JSON through Hydra's compose (~0.5 s a composition)
-    "ci": {"batch": 10_000, "config": 1_000, "robust": 10_000, "roundtrip": 1_000, "convert": 4},
+    "ci": {"batch": 10_000, "config": 3_400, "robust": 10_000, "roundtrip": 1_000, "convert": 4},
     "long": {"batch": 1_000_000, "config": 1_000_000, "robust": 1_000_000, "roundtrip": 100_000, "convert": 2_000},
     "dev": {"batch": 200, "config": 200, "robust": 200, "roundtrip": 100, "convert": 2},
 }
