@@ -145,6 +145,23 @@ class Section(Mapping[str, Any]):
         return f"{self._kind or 'Section'}({inner})"
 
 
+class ExtraSection(Section):
+    """A view with attributes that DeepSpeed keeps outside ``model_dump()`` (set after validation, or fields declared
+    ``exclude=True``): readable as attributes, left out of the dump."""
+
+    __slots__ = ("_extra",)
+
+    def __init__(self, data: Mapping[str, Any], kind: str, extra: Mapping[str, Any]) -> None:
+        super().__init__(data, kind)
+        object.__setattr__(self, "_extra", dict(extra))
+
+    def __getattr__(self, name: str) -> Any:
+        extra = object.__getattribute__(self, "_extra")
+        if name in extra:
+            return extra[name]
+        return super().__getattr__(name)
+
+
 class Float16Section(Section):
     """``float16_config``: DeepSpeed's fp16 model, with its two methods."""
 

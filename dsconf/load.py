@@ -157,7 +157,8 @@ class _Checker:
         if info.auto and v == AUTO and isinstance(v, str):
             self.auto_paths.append(p)
             return v
-        if checked and v == AUTO and isinstance(v, str) and f.section is None and f.variants is None:
+        if (checked and v == AUTO and isinstance(v, str) and f.section is None and f.variants is None
+                and not (info.choices and AUTO in info.choices)):
             # DeepSpeed's config models drop every "auto" value before validating (an HF Trainer convention), so
             # DeepSpeed takes its default here without a word; on a key nothing fills, "auto" is a mistake
             self.problems.add(p, '"auto" is not a value of this key and nothing fills it', value=v, code="auto",
@@ -342,6 +343,8 @@ def prune_defaults(data: dict[str, Any], spec: SectionSpec | None = None) -> dic
     out: dict[str, Any] = {}
     for k, v in data.items():
         f = spec.lookup.get(k) if isinstance(k, str) else None
+        if f is not None and f.info.integral and type(v) is float and v.is_integer():
+            v = int(v)  # float-typed for OmegaConf's sake only (see the schema): the key holds an int
         if f is None:
             out[k] = v
         elif f.section is not None and isinstance(v, dict):

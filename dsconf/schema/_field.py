@@ -53,6 +53,9 @@ class KeyInfo:
     constant: str | None = None
     newest: Any = None  # set by key() for fields whose default changed across releases
     integral: bool = False  # a float-typed field that holds an exact int (5e8 written in YAML/CLI)
+    # the type dsconf checks a value against, for a field annotated ``Any`` because OmegaConf 2.3 cannot merge its
+    # real type (a Union) inside an Optional section; Hydra then passes any value and dsconf's checker decides
+    checks_as: Any = None
     # DeepSpeed reads the key by presence (an error when absent, even though a default constant exists):
     # a composed config keeps it at its default value rather than pruning it
     required: bool = False

@@ -172,7 +172,7 @@ def section_spec(cls: type, path: str = "") -> SectionSpec:
     fields: dict[str, FieldSpec] = {}
     for f in dataclasses.fields(cls):
         info: KeyInfo = f.metadata.get(META) or KeyInfo(help="")
-        tp, optional = _unwrap_optional(hints[f.name])
+        tp, optional = _unwrap_optional(hints[f.name] if info.checks_as is None else info.checks_as)
         kind, intlike, enum_cls, item_kind, nested = _kind(tp)
         if info.integral and kind == "float":
             kind, intlike = "int", True

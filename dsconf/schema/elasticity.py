@@ -10,7 +10,7 @@ Read by 0.7.7 and 0.19.6 (``deepspeed/elasticity/config.py``, a plain dict parse
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Union  # noqa: UP035  (OmegaConf 2.3 reads typing aliases)
+from typing import List, Optional  # noqa: UP035  (OmegaConf 2.3 reads typing aliases)
 
 from ._field import key, section_meta
 
@@ -23,8 +23,9 @@ class ElasticityConfig:
     __dsconf__ = section_meta(help="Elastic training: a batch size that stays valid across many GPU counts.")
 
     enabled: bool = key(False, help="Let DeepSpeed choose the batch triple for elastic scaling.")
-    max_train_batch_size: Union[int, float] = key(
-        2000, help="Largest acceptable global batch size (required when enabled).", required=True
+    # float-typed (integral=True): OmegaConf 2.3 cannot merge Union fields inside an Optional section
+    max_train_batch_size: float = key(
+        2000, help="Largest acceptable global batch size (required when enabled).", required=True, integral=True
     )
     micro_batch_sizes: List[int] = key(
         [2, 4, 6], help="Acceptable micro batch sizes per GPU (required when enabled).", required=True

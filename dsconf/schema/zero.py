@@ -79,12 +79,14 @@ class ZenFlowConfig:
     select_strategy: str = key(
         "auto", help="When to reselect important channels.", choices=("auto", "step", "epoch"), ds_checked=_CHECKED
     )
-    select_interval: Union[int, str] = key(
-        "auto", help="Steps or epochs between reselection (or 'auto').", choices=("auto",), ds_checked=_CHECKED
+    # Any for OmegaConf 2.3 (a Union inside the Optional zenflow section breaks Hydra's merges); checked as int|str
+    select_interval: Any = key(
+        "auto", help="Steps or epochs between reselection (or 'auto').", choices=("auto",), ds_checked=_CHECKED,
+        checks_as=Union[int, str],
     )
-    update_interval: Union[int, str] = key(
+    update_interval: Any = key(
         "auto", help="Steps between CPU updates of the other gradients (or 'auto').", choices=("auto",),
-        ds_checked=_CHECKED,
+        ds_checked=_CHECKED, checks_as=Union[int, str],
     )
     overlap_step: bool = key(False, help="Overlap the CPU step with GPU computation.", ds_checked=_CHECKED)
     offload: bool = key(False, help="Offload ZenFlow's optimizer state.", ds_checked=_CHECKED)

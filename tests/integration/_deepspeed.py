@@ -276,11 +276,13 @@ def _v2_dump(model: Any) -> Any:
         return dumped
     try:
         raw = {k: v for k, v in vars(model).items() if not k.startswith("_")}
-    except TypeError:  # __slots__ objects (dsconf's Section) have no __dict__: take their extra attributes
-        try:
-            raw = dict(object.__getattribute__(model, "_extra"))
-        except AttributeError:
-            raw = {}
+    except TypeError:  # __slots__ objects (dsconf's Section): their data (nested views kept) and extra attributes
+        raw = {}
+        for slot in ("_data", "_extra"):
+            try:
+                raw.update(object.__getattribute__(model, slot))
+            except AttributeError:
+                pass
     return {**dumped, **raw}
 
 

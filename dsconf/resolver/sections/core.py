@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..._releases import Release
-from ..._section import Dtype, Float16Section, Section
+from ..._section import Dtype, ExtraSection, Float16Section, Section
 from .._context import Ctx, builder
 from ..batch import fill_batch
 
@@ -201,7 +201,8 @@ def zero(ctx: Ctx) -> dict[str, Any]:
             if isinstance(upd, int) and upd < 1:
                 ctx.error("zero_optimization.zenflow.update_interval", "must be at least 1 when a number",
                           value=upd, code="range")
-            zen.pop("steps_per_epoch", None)
+            # ZenFlowConfig.steps_per_epoch: a field set at run time and declared exclude=True (not in the dump)
+            z["zenflow"] = ExtraSection(zen, "ZenFlowConfig", {"steps_per_epoch": None})
         leaf = z.get("leaf_module")
         if leaf is not None:
             for k in ("classes", "names", "name_suffixes"):

@@ -18,11 +18,10 @@ optional section, and the loader drops it before builders run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from ..._releases import Release
-from ..._section import Section
+from ..._section import ExtraSection, Section
 from .._context import Ctx, builder
 
 _PYDANTIC_MONITOR = Release("0.19.6")  # first supported release with the pydantic DeepSpeedMonitorConfig
@@ -34,22 +33,6 @@ _MONITORS = (
     ("wandb", "WandbConfig"),
     ("csv_monitor", "CSVConfig"),
 )
-
-
-class MonitorSection(Section):
-    """A config view with attributes DeepSpeed sets outside its pydantic fields (kept out of ``model_dump()``)."""
-
-    __slots__ = ("_extra",)
-
-    def __init__(self, data: Mapping[str, Any], kind: str, extra: Mapping[str, Any]) -> None:
-        super().__init__(data, kind)
-        object.__setattr__(self, "_extra", dict(extra))
-
-    def __getattr__(self, name: str) -> Any:
-        extra = object.__getattribute__(self, "_extra")
-        if name in extra:
-            return extra[name]
-        return super().__getattr__(name)
 
 
 def _present(ctx: Ctx, name: str) -> bool:
@@ -73,7 +56,7 @@ def monitoring(ctx: Ctx) -> dict[str, Any]:
 
     subs = {name: Section(ctx.dump(name), kind) for name, kind in _MONITORS}
     enabled = any(sub["enabled"] for sub in subs.values())
-    out["monitor_config"] = MonitorSection(subs, "DeepSpeedMonitorConfig", {"enabled": enabled})
+    out["monitor_config"] = ExtraSection(subs, "DeepSpeedMonitorConfig", {"enabled": enabled})
     return out
 
 
