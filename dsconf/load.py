@@ -283,6 +283,10 @@ class _Checker:
                 f.kind, f.kind)
         if f.info.auto:
             expected += ' or "auto"'
+        elif f.kind in ("int", "float") and f.info.choices:
+            words = [f'"{c}"' for c in f.info.choices if isinstance(c, str)]  # a number or a named value
+            if words:
+                expected += " or " + " or ".join(words)
         if f.optional:
             expected += " or null"
         if v == AUTO and checked:
