@@ -16,9 +16,9 @@ WHY = {
     "resolve ratio": (
         "DeepSpeed 0.19 validates with pydantic 2, whose core is compiled (Rust); dsconf's loader and section "
         "builders are plain Python, and they do more than DeepSpeed's parser: every problem of a config in one "
-        "error, the stricter checks, per-release defaults and spellings, `to_dict()` data kept for DeepSpeed. Most "
-        "of a small config's time is the fixed cost of running every section builder (about 20, one per section "
-        "family, most of them on absent sections); the growth table shows the per-key cost on top."
+        "error, the stricter checks, per-release defaults and spellings, `to_dict()` data kept for DeepSpeed. "
+        "Builders over absent sections run once per process (their outputs are kept), so what is left is the "
+        "per-key cost of checking and building the sections a config gives: the growth table shows it."
     ),
     "cold validate": "the process cost is Python's start plus importing dsconf's schema (a few hundred dataclasses).",
     "compose+resolve": "resolving converts the composed DictConfig to plain data once (OmegaConf's to_container).",
