@@ -55,7 +55,9 @@ def test_any_config_resolves_or_raises_one_error(config: dict[str, Any], target:
     assert isinstance(json.loads(text), dict)
     for key in ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps"):
         value = getattr(result, key)
-        assert isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+        assert isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+        # an int may be past float's range (a 10**400 batch resolves in DeepSpeed too); a float must be finite
+        assert isinstance(value, int) or math.isfinite(value)
 
 
 @settings(max_examples=strategies.examples("robust") // 10)
