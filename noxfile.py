@@ -56,18 +56,36 @@ def deepspeed(session: nox.Session, release: str) -> None:
 @nox.session
 def robustness(session: nox.Session) -> None:
     """The robustness suite at length, not in CI: the no-crash and round-trip properties with
-    HYPOTHESIS_PROFILE=long (1,000,000 generated configs for the no-crash property alone; hours on 2 cores), the
-    broken-file table, the atomic-write and error-table tests. No DeepSpeed needed. `HYPOTHESIS_PROFILE=dev nox -s
-    robustness` is the short run; the differential properties at length are `HYPOTHESIS_PROFILE=long nox -s deepspeed`.
+    HYPOTHESIS_PROFILE=long (1,000,000 generated configs for the no-crash property alone), the broken-file table, the
+    atomic-write and error-table tests. No DeepSpeed needed. The properties are shared between
+    ``HYPOTHESIS_SHARDS`` processes (default: one per core), each running its share from its own seed;
+    ``HYPOTHESIS_PROFILE=dev nox -s robustness`` is the short run. The differential properties at length are
+    ``HYPOTHESIS_PROFILE=long nox -s deepspeed``.
     """
     import os
+    import subprocess
 
     session.install("-e", ".[test]")
     profile = os.environ.get("HYPOTHESIS_PROFILE", "long")
+    shards = int(os.environ.get("HYPOTHESIS_SHARDS", str(os.cpu_count() or 1)))
     # like the deepspeed session's properties: without pytest's per-item capture (it keeps every example's output)
-    session.run("pytest", "-q", "-s", "-p", "no:logging", "-p", "no:warnings", "tests/property/test_no_crash.py",
-                "tests/unit/test_roundtrips.py", "tests/unit/test_broken_files.py", "tests/unit/test_atomic_writes.py",
-                "tests/unit/test_errors.py", *session.posargs, env={"HYPOTHESIS_PROFILE": profile})
+    pytest = ["pytest", "-q", "-s", "-p", "no:logging", "-p", "no:warnings"]
+    properties = ["tests/property/test_no_crash.py", "tests/unit/test_roundtrips.py"]
+    env = {"HYPOTHESIS_PROFILE": profile}
+    session.run(*pytest, "tests/unit/test_broken_files.py", "tests/unit/test_atomic_writes.py",
+                "tests/unit/test_errors.py", *session.posargs, env=env)
+    if shards <= 1:
+        session.run(*pytest, *properties, *session.posargs, env=env)
+        return
+    bindir = session.bin  # the session's virtualenv; the shards run side by side, one per core
+    procs = [
+        subprocess.Popen([os.path.join(bindir, "pytest"), *pytest[1:], *properties, f"--hypothesis-seed={seed}",
+                          *session.posargs], env={**os.environ, **env, "HYPOTHESIS_SHARDS": str(shards)})
+        for seed in range(1, shards + 1)
+    ]
+    codes = [p.wait() for p in procs]
+    if any(codes):
+        session.error(f"robustness shards exited with {codes}")
 
 
 @nox.session

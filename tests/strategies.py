@@ -83,9 +83,18 @@ def load_profile() -> str:
     return name
 
 
+SHARDS_ENV = "HYPOTHESIS_SHARDS"
+
+
 def examples(kind: str) -> int:
-    """``max_examples`` for a property of ``kind`` (a key of ``_EXAMPLES[profile]``) under the active profile."""
-    return _EXAMPLES[profile_name()][kind]
+    """``max_examples`` for a property of ``kind`` (a key of ``_EXAMPLES[profile]``) under the active profile.
+
+    With ``HYPOTHESIS_SHARDS=N`` each process runs 1/N of it (rounded up): N processes with different
+    ``--hypothesis-seed`` values share a long profile between cores (``nox -s robustness`` does this).
+    """
+    total = _EXAMPLES[profile_name()][kind]
+    shards = max(1, int(os.environ.get(SHARDS_ENV, "1")))
+    return -(-total // shards)
 
 
 # ------------------------------------------------------------------------------------------------ world size
