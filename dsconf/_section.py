@@ -41,11 +41,11 @@ def copy_tree(value: Any) -> Any:
     if kind is dict:
         out = value.copy()  # C-level; only the container values need more than that
         for k, v in value.items():
-            if type(v) not in _LEAVES:
+            if type(v) not in IMMUTABLE:
                 out[k] = copy_tree(v)
         return out
     if kind is list or kind is tuple:
-        return kind(v if type(v) in _LEAVES else copy_tree(v) for v in value)
+        return kind(v if type(v) in IMMUTABLE else copy_tree(v) for v in value)
     if isinstance(value, Section) and not frozen(value):
         new = object.__new__(kind)
         for slot in _slots(kind):
@@ -61,7 +61,7 @@ def frozen(value: Any) -> bool:
     value it holds is.
     """
     kind = type(value)
-    if kind in _LEAVES or kind is Dtype:
+    if kind in IMMUTABLE or kind is Dtype:
         return True
     if kind is tuple:
         return all(frozen(v) for v in value)
@@ -81,7 +81,7 @@ def _slots(kind: type) -> tuple[str, ...]:
     return slots
 
 
-_LEAVES = frozenset({bool, int, float, str, type(None)})
+IMMUTABLE = frozenset({bool, int, float, str, type(None)})  # value types shared, never copied
 _SLOTS: dict[type, tuple[str, ...]] = {}
 
 

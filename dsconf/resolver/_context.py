@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._releases import Release
-from .._section import copy_tree
+from .._section import IMMUTABLE, copy_tree
 from ..errors import Problems
 from ..schema._spec import FieldSpec, SectionSpec
 
@@ -20,7 +20,6 @@ _KNOWN: dict[tuple[int, tuple[int, ...]], tuple[FieldSpec, ...]] = {}
 _SPLIT: dict[str, tuple[str, ...]] = {}
 # (root spec, target release) -> field path -> its immutable default (paths whose field does not depend on the data)
 _DEFAULTS: dict[tuple[int, tuple[int, ...]], dict[str, Any]] = {}
-_IMMUTABLE = frozenset({bool, int, float, str, type(None)})
 
 
 _EMPTY: dict[tuple[int, tuple[int, ...], bool], tuple[dict[str, Any], tuple[str, ...]]] = {}
@@ -153,7 +152,7 @@ class Ctx:
             return got
         f = self.field(path)
         value = f.default_for(self.target)
-        if type(value) in _IMMUTABLE and self._fixed.get(path) is f:
+        if type(value) in IMMUTABLE and self._fixed.get(path) is f:
             self._defaults[path] = value  # the same for every config of this target: remember it
         return value
 

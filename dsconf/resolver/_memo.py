@@ -92,14 +92,13 @@ def run(fn: Builder, ctx: Ctx, memo: bool) -> dict[str, Any]:
         out = fn(ctx)
     finally:
         ctx.data, ctx.attrs = data, attrs
-    if seen_attrs.whole or seen_attrs.asked or seen_attrs != attrs:
-        attrs.clear()  # a builder that wrote into ctx.attrs: keep what it wrote (and never keep its output)
-        attrs.update(seen_attrs)
-        return out
-    if seen_data.whole or seen_data != data or not seen_data.asked.isdisjoint(data):
-        if seen_data != data:
-            data.clear()
-            data.update(seen_data)
+    wrote = False
+    for seen, real in ((seen_attrs, attrs), (seen_data, data)):
+        if seen != real:  # the builder wrote into the context: keep what it wrote (and never keep its output)
+            real.clear()
+            real.update(seen)
+            wrote = True
+    if wrote or seen_attrs.whole or seen_attrs.asked or seen_data.whole or not seen_data.asked.isdisjoint(data):
         return out
     if len(ctx.problems.items) == problems and len(ctx.warnings) == warnings:
         if len(_KEPT) >= _MAX_KEPT:
